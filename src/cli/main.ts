@@ -1,0 +1,75 @@
+/**
+ * The command line: `main(argv, io)` returns the exit code and never calls process.exit, so
+ * tests run it in-process. Subcommands are loaded on demand to keep start-up fast.
+ */
+import { CartographError, ConfigError, UsageError } from '../errors.js';
+import { formatDiagnostic } from '../report/format-diagnostic.js';
+import { EXIT, type CliIo } from './cli-io.js';
+import { writeAll } from './write-all.js';
+
+export const VERSION = '0.1.0';
+
+const HELP = `cartograph ${VERSION}: prepare virtual-machine test environments
+
+usage: cartograph <command> [options]
+
+commands:
+  params FILE [EXTRA...]   parse a Cartesian config and print its dicts
+
+Run "cartograph <command> --help" for the options of a command.
+`;
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  params: async () => (await import('./params-command.js')).paramsCommand,
+};
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    await writeAll(name === undefined ? io.stderr : io.stdout, HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    await writeAll(io.stdout, `${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    await writeAll(io.stderr, `cartograph: unknown command "${name}"\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  try {
+    return await (
+      await load()
+    )(rest, io);
+  } catch (e) {
+    return reportError(e, name, io);
+  }
+}
+
+async function reportError(e: unknown, command: string, io: CliIo): Promise<number> {
+  if (isParseArgsError(e)) {
+    await writeAll(
+      io.stderr,
+      `cartograph ${command}: ${e.message}\n(see cartograph ${command} --help)\n`,
+    );
+    return EXIT.usage;
+  }
+  if (e instanceof UsageError) {
+    await writeAll(
+      io.stderr,
+      `cartograph ${command}: ${e.message}\n(see cartograph ${command} --help)\n`,
+    );
+    return EXIT.usage;
+  }
+  await writeAll(io.stderr, formatDiagnostic(e));
+  if (e instanceof ConfigError) return EXIT.usage;
+  if (e instanceof CartographError && e.code !== 'INTERNAL') return EXIT.failed;
+  return EXIT.internal;
+}
+
+function isParseArgsError(e: unknown): e is Error {
+  return e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS');
+}

@@ -1,0 +1,166 @@
+/**
+ * One error taxonomy for all of cartograph: a base class with a string-literal `code`, one
+ * subclass per domain. Tests assert codes, never wording; `docs/errors.md` lists every code.
+ */
+import type { SourceLocation } from './source/source-location.js';
+
+/** Codes of errors found in Cartesian or YAML configs (parse time and expansion time). */
+export const CONFIG_ERROR_CODES = [
+  /** A statement that does not fit the grammar (the reference's ParserError). */
+  'CFG_SYNTAX',
+  /** A character that is not allowed where it stands (the reference's LexerError). */
+  'CFG_UNEXPECTED_CHAR',
+  /** A `"` that is never closed on a char-lexed line. */
+  'CFG_UNTERMINATED_QUOTE',
+  /** `include` of a path that is not a regular file. */
+  'CFG_MISSING_INCLUDE',
+  /** A file that includes itself, directly or through others. */
+  'CFG_INCLUDE_LOOP',
+  /** Includes nested deeper than the limit. */
+  'CFG_INCLUDE_DEPTH',
+  /** A config file that cannot be read. */
+  'CFG_READ',
+  /** `[default=…]` names no variant of its block. */
+  'CFG_MISSING_DEFAULT',
+  /** `variants` written inside a condition. */
+  'CFG_VARIANTS_IN_CONDITION',
+  /** `!filter` without the colon of a negative condition. */
+  'CFG_NEGATION_WITHOUT_COLON',
+  /** A filter with an empty `..` block (`only a .b`). */
+  'CFG_EMPTY_FILTER_BLOCK',
+  /** `join` written inside a condition. */
+  'CFG_JOIN_IN_CONDITION',
+  /** Two join operands whose names are equal or one a prefix of the other. */
+  'CFG_JOIN_NAME_CLASH',
+  /** A join whose operands would produce more dicts than the limit allows. */
+  'CFG_JOIN_LIMIT',
+  /** `_max` / `_min` comparison of values that are not numbers or sizes. */
+  'CFG_NOT_NUMERIC',
+  /** A regex key (`?=`, `?+=`, `?<=`, `del`) that is not a valid regular expression. */
+  'CFG_BAD_REGEX',
+  /** YAML form: a value of the wrong shape or an unknown key. */
+  'CFG_YAML_SHAPE',
+  /** YAML form: the YAML text itself does not parse. */
+  'CFG_YAML_SYNTAX',
+  /** A parameter holds a value its reader cannot use (`getBoolean("maybe")`). */
+  'CFG_BAD_VALUE',
+  /** A required parameter is missing. */
+  'CFG_MISSING_PARAM',
+] as const;
+export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
+
+/** Codes of errors in the command line and options. */
+export const USAGE_ERROR_CODES = ['USAGE'] as const;
+export type UsageErrorCode = (typeof USAGE_ERROR_CODES)[number];
+
+/** Codes of errors building the dependency graph of nodes and objects. */
+export const GRAPH_ERROR_CODES = [
+  'GRAPH_NO_PRODUCER',
+  'GRAPH_MANY_PRODUCERS',
+  'GRAPH_CYCLE',
+  'GRAPH_UNKNOWN_OBJECT',
+] as const;
+export type GraphErrorCode = (typeof GRAPH_ERROR_CODES)[number];
+
+/** Codes of errors of state operations and policies. */
+export const STATE_ERROR_CODES = [
+  /** A state or object name that cannot be a file or snapshot name. */
+  'STATE_BAD_NAME',
+  /** A policy parameter with a letter outside r/f/a/i. */
+  'STATE_BAD_POLICY',
+  /** A policy said abort. */
+  'STATE_ABORT',
+  /** The state (or root) that an operation needs is missing. */
+  'STATE_MISSING',
+  /** The operation would break a chain of states or overwrite what a policy protects. */
+  'STATE_REFUSED',
+  /** A backend name that does not exist, or a backend that cannot handle the request. */
+  'STATE_BAD_BACKEND',
+  /** Another holder has the lock and it did not come free in time. */
+  'STATE_LOCKED',
+  /** A state on disk that does not match its manifest or is not readable. */
+  'STATE_CORRUPT',
+] as const;
+export type StateErrorCode = (typeof STATE_ERROR_CODES)[number];
+
+/** Codes of errors running QEMU programs. */
+export const QEMU_ERROR_CODES = [
+  /** The program is not installed. */
+  'QEMU_NOT_FOUND',
+  /** The program exited with an error not covered by a more precise code. */
+  'QEMU_FAILED',
+  /** The image is held by another process (the "write" lock). */
+  'QEMU_IMAGE_LOCKED',
+  /** The image (or its backing file) does not exist. */
+  'QEMU_IMAGE_MISSING',
+  /** A snapshot that is not there. */
+  'QEMU_SNAPSHOT_MISSING',
+  /** The QMP monitor refused a command or reported an error. */
+  'QEMU_QMP',
+  /** The program did not answer in time. */
+  'QEMU_TIMEOUT',
+  /** The vm process died or could not start. */
+  'QEMU_VM',
+] as const;
+export type QemuErrorCode = (typeof QEMU_ERROR_CODES)[number];
+
+export type ErrorCode =
+  ConfigErrorCode | UsageErrorCode | GraphErrorCode | StateErrorCode | QemuErrorCode | 'INTERNAL';
+
+/** Options shared by every cartograph error. */
+export interface CartographErrorOptions {
+  /** The error that caused this one. */
+  cause?: unknown;
+  /** Where in a config the problem is; printed as `file:line:col` with a caret. */
+  location?: SourceLocation;
+  /** Further places that explain the error ("included from", "defined here"). */
+  related?: readonly RelatedLocation[];
+  /** A hint on how to fix it, printed after the message. */
+  hint?: string;
+}
+
+/** A secondary location of a diagnostic. */
+export interface RelatedLocation {
+  message: string;
+  location: SourceLocation;
+}
+
+/** Base class of every error cartograph raises on purpose. */
+export class CartographError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly location: SourceLocation | undefined;
+  readonly related: readonly RelatedLocation[];
+  readonly hint: string | undefined;
+
+  constructor(code: C, message: string, options: CartographErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.location = options.location;
+    this.related = options.related ?? [];
+    this.hint = options.hint;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** A config (Cartesian or YAML) is wrong. */
+export class ConfigError extends CartographError<ConfigErrorCode> {}
+
+/** The command line is wrong. */
+export class UsageError extends CartographError<UsageErrorCode> {}
+
+/** The nodes and objects do not form a valid graph. */
+export class GraphError extends CartographError<GraphErrorCode> {}
+
+/** A state operation failed or was refused. */
+export class StateError extends CartographError<StateErrorCode> {}
+
+/** A QEMU program failed. */
+export class QemuError extends CartographError<QemuErrorCode> {}
+
+/** Marks a code path that the type system proves unreachable. */
+export function unreachable(value: never, what = 'value'): never {
+  throw new CartographError('INTERNAL', `unexpected ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,46 @@
+import { RESERVED_KEYS, SUFFIX_SEP, type ParamDict } from './dict.js';
+
+/**
+ * Suffix flattening (the reference's `drop_suffixes`, cartesian-spec §9.6): every suffixed key
+ * becomes a plain key. With `skipdups`, a suffixed copy equal to the plain key is dropped and
+ * suffixes are removed when all keys of that base agree; otherwise the suffixes are appended
+ * in reverse order (outermost suffix nearest the base). Modifies `d` in place.
+ */
+export function dropSuffixes(d: ParamDict, skipdups: boolean): void {
+  let any = false;
+  for (const k of d.keys()) {
+    if (k.includes(SUFFIX_SEP)) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return;
+  const orig = new Map(d);
+  // Values of every key per base, to decide whether all copies of a base agree.
+  let byBase: Map<string, ParamDict extends Map<string, infer V> ? V[] : never> | undefined;
+  for (const [key, value] of orig) {
+    if (!key.includes(SUFFIX_SEP) || RESERVED_KEYS.has(key)) continue;
+    const parts = key.split(SUFFIX_SEP);
+    const base = parts[0] ?? '';
+    let newKey: string | undefined;
+    if (skipdups) {
+      if (orig.has(base) && orig.get(base) === value) {
+        d.delete(key);
+        continue;
+      }
+      if (byBase === undefined) {
+        byBase = new Map();
+        for (const [k, v] of orig) {
+          const b = k.includes(SUFFIX_SEP) ? k.slice(0, k.indexOf(SUFFIX_SEP)) : k;
+          const list = byBase.get(b);
+          if (list === undefined) byBase.set(b, [v]);
+          else list.push(v);
+        }
+      }
+      if ((byBase.get(base) ?? []).every((v) => v === value)) newKey = base;
+    }
+    newKey ??= base + parts.slice(1).reverse().join('');
+    d.delete(key);
+    d.set(newKey, value);
+  }
+}

@@ -1,0 +1,412 @@
+/**
+ * Expands the parse DAG into dicts, lazily (cartesian-spec §8–§11). A depth-first walk with an
+ * explicit stack keeps memory flat however many dicts come out. Filters are decided as early
+ * as the labels seen so far and the labels still reachable below allow, so a failing `only`
+ * prunes a whole subtree. A leaf's dict is built by applying the statements of its path in
+ * textual order (deepest node first).
+ */
+import { ConfigError } from '../errors.js';
+import { DictBuilder } from './dict-builder.js';
+import type { ParamDict } from './dict.js';
+import { dropSuffixes } from './drop-suffixes.js';
+import type { CtxLabel, Filter } from './filter.js';
+import { EmptyBlockError, filterMatches, filterMightMatch, type LabelSet } from './filter-match.js';
+import { joinName } from './join-name.js';
+import { applyPostfix } from './postfix.js';
+import { statementDiagnostic } from './source-location-of.js';
+import type {
+  ConditionStatement,
+  FilterStatement,
+  JoinStatement,
+  Statement,
+  TreeNode,
+} from './tree.js';
+
+export interface ExpandOptions {
+  /**
+   * Drop or merge suffixed copies that agree (the reference library's default; its CLI's `-s`
+   * turns it off). @default true
+   */
+  skipdups?: boolean;
+  /** Defaults mode, as given to the parser. @default false */
+  defaults?: boolean;
+  /** Blocks without a default in defaults mode, as given to the parser. @default [] */
+  expandDefaults?: readonly string[];
+  /**
+   * Most dicts a `join` operand may have (they are kept in memory to multiply them).
+   * @default 100000
+   */
+  maxJoinOperand?: number;
+}
+
+type Pending = FilterStatement | ConditionStatement;
+
+interface NodeInfo {
+  /** Filters and conditions of the node's own content, in order. */
+  readonly filters: readonly Pending[];
+  readonly joins: readonly JoinStatement[];
+  readonly desc: LabelSet;
+}
+
+/** Where a (sub-)expansion starts: the path above the start node. */
+interface Base {
+  readonly ctx: readonly CtxLabel[];
+  readonly short: readonly string[];
+  readonly dep: readonly string[];
+  readonly pending: readonly Pending[];
+  readonly path: readonly TreeNode[];
+}
+
+interface Frame {
+  readonly node: TreeNode;
+  readonly info: NodeInfo;
+  readonly ctxBefore: number;
+  readonly shortBefore: number;
+  readonly dep: readonly string[];
+  readonly pending: readonly Pending[];
+  readonly startCount: number;
+  /** Defaults mode applies to this node's children. */
+  readonly defaultsHere: boolean;
+  childIdx: number;
+}
+
+const EMPTY_SET: LabelSet = { names: new Set(), longs: new Set() };
+
+/** Yields the dicts of a parse tree; suffixes are flattened on every dict it yields. */
+export function* expandTree(root: TreeNode, options: ExpandOptions = {}): Generator<ParamDict> {
+  const skipdups = options.skipdups ?? true;
+  const ex = new Expander(options);
+  const base: Base = { ctx: [], short: [], dep: [], pending: [], path: [] };
+  for (const d of ex.walk(root, base)) {
+    dropSuffixes(d, skipdups);
+    yield d;
+  }
+}
+
+class Expander {
+  private readonly infos = new WeakMap<TreeNode, NodeInfo>();
+  private readonly skipdups: boolean;
+  private readonly defaults: boolean;
+  private readonly expandDefaults: readonly string[];
+  private readonly maxJoinOperand: number;
+
+  constructor(options: ExpandOptions) {
+    this.skipdups = options.skipdups ?? true;
+    this.defaults = options.defaults ?? false;
+    this.expandDefaults = options.expandDefaults ?? [];
+    this.maxJoinOperand = options.maxJoinOperand ?? 100_000;
+  }
+
+  /** A node with `join` statements yields the product of its subtree's dicts per operand. */
+  walk(node: TreeNode, base: Base): Generator<ParamDict> {
+    const info = this.info(node);
+    if (info.joins.length === 0) return this.run(node, base, undefined);
+    const operands: Filter[] = [];
+    for (const j of info.joins) for (const word of j.filter.words) operands.push({ words: [word] });
+    return this.multiply(node, base, operands, 0, info.joins[0] as JoinStatement);
+  }
+
+  private *multiply(
+    node: TreeNode,
+    base: Base,
+    operands: readonly Filter[],
+    i: number,
+    join: JoinStatement,
+  ): Generator<ParamDict> {
+    if (i === operands.length - 1) {
+      yield* this.run(node, base, operands[i]);
+      return;
+    }
+    // The rest of the product is the same for every dict of this operand: expand it once,
+    // while the first dict is being multiplied (so errors surface where the reference's do).
+    const cache: ParamDict[] = [];
+    let rest: Iterator<ParamDict> | undefined;
+    let complete = false;
+    for (const d1 of this.run(node, base, operands[i])) {
+      rest ??= this.multiply(node, base, operands, i + 1, join);
+      let k = 0;
+      for (;;) {
+        let d2: ParamDict;
+        if (k < cache.length) d2 = cache[k] as ParamDict;
+        else if (complete) break;
+        else {
+          const r = rest.next();
+          if (r.done === true) {
+            complete = true;
+            break;
+          }
+          d2 = r.value;
+          cache.push(d2);
+          if (cache.length > this.maxJoinOperand) {
+            throw new ConfigError(
+              'CFG_JOIN_LIMIT',
+              `join operands after the first expand to more than ${this.maxJoinOperand} dicts`,
+              {
+                ...statementDiagnostic(join.src),
+                hint: 'narrow the operands with only/no, or raise the limit (maxJoinOperand)',
+              },
+            );
+          }
+        }
+        k++;
+        yield this.merge(d1, d2, join);
+      }
+    }
+  }
+
+  private merge(d1: ParamDict, d2: ParamDict, join: JoinStatement): ParamDict {
+    const d = new Map(d1);
+    for (const [k, v] of d2) d.set(k, v);
+    for (const key of ['name', 'shortname'] as const) {
+      const a = d1.get(key);
+      const b = d2.get(key);
+      const merged = typeof a === 'string' && typeof b === 'string' ? joinName(a, b) : undefined;
+      if (merged === undefined) {
+        throw new ConfigError(
+          'CFG_JOIN_NAME_CLASH',
+          `join cannot combine "${typeof a === 'string' ? a : ''}" with "${typeof b === 'string' ? b : ''}": one ${key} equals or starts the other`,
+          {
+            ...statementDiagnostic(join.src),
+            hint: 'join operands must select variants with different names',
+          },
+        );
+      }
+      d.set(key, merged);
+    }
+    return d;
+  }
+
+  /** Depth-first expansion from `start`; `extra` is a join operand's `only` filter. */
+  private *run(start: TreeNode, base: Base, extra: Filter | undefined): Generator<ParamDict> {
+    const ctx = base.ctx.slice();
+    const short = base.short.slice();
+    const path = base.path.slice();
+    let yielded = 0;
+    const stack: Frame[] = [];
+
+    const enter = (
+      node: TreeNode,
+      pending: readonly Pending[],
+      depIn: readonly string[],
+    ): Frame | null => {
+      const info = this.info(node);
+      let dep = depIn;
+      if (node.dep !== undefined) {
+        const prefix = ctx.map((l) => l.long);
+        for (const word of node.dep.words) {
+          for (const block of word) {
+            dep = [...dep, [...prefix, ...block.map((l) => l.text)].join('.')];
+          }
+        }
+      }
+      const ctxBefore = ctx.length;
+      for (const l of node.name) ctx.push(l);
+      const out: Pending[] = [];
+      const ok =
+        this.process(info.filters, out, ctx, info.desc, false) &&
+        (node !== start ||
+          extra === undefined ||
+          this.processOnly(extra, out, ctx, info.desc, start)) &&
+        this.process(pending, out, ctx, info.desc, false);
+      if (!ok) {
+        ctx.length = ctxBefore;
+        return null;
+      }
+      const shortBefore = short.length;
+      if (node.appendToShortname) for (const l of node.name) short.push(l.name);
+      path.push(node);
+      return {
+        node,
+        info,
+        ctxBefore,
+        shortBefore,
+        dep,
+        pending: out,
+        startCount: yielded,
+        defaultsHere:
+          this.defaults &&
+          !(node.varName !== undefined && this.expandDefaults.includes(node.varName)),
+        childIdx: 0,
+      };
+    };
+    const leave = (f: Frame): void => {
+      ctx.length = f.ctxBefore;
+      short.length = f.shortBefore;
+      path.pop();
+      stack.pop();
+    };
+
+    const first = enter(start, base.pending, base.dep);
+    if (first === null) return;
+    stack.push(first);
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1] as Frame;
+      const children = f.node.children;
+      if (children.length === 0) {
+        yielded++;
+        yield this.leaf(ctx, short, f.dep, path);
+        leave(f);
+        continue;
+      }
+      if (f.defaultsHere && f.childIdx > 0) {
+        const prev = children[f.childIdx - 1] as TreeNode;
+        if (prev.isDefault && yielded > f.startCount) {
+          leave(f);
+          continue;
+        }
+      }
+      if (f.childIdx >= children.length) {
+        leave(f);
+        continue;
+      }
+      const child = children[f.childIdx++] as TreeNode;
+      if (this.info(child).joins.length > 0) {
+        const sub: Base = { ctx, short, dep: f.dep, pending: f.pending, path };
+        for (const d of this.walk(child, sub)) {
+          yielded++;
+          yield d;
+        }
+        continue;
+      }
+      const cf = enter(child, f.pending, f.dep);
+      if (cf !== null) stack.push(cf);
+    }
+  }
+
+  private leaf(
+    ctx: readonly CtxLabel[],
+    short: readonly string[],
+    dep: readonly string[],
+    path: readonly TreeNode[],
+  ): ParamDict {
+    const d: ParamDict = new Map();
+    d.set('name', ctx.map((l) => l.long).join('.'));
+    d.set('dep', dep);
+    d.set('shortname', short.join('.'));
+    const b = new DictBuilder(d, ctx, this.skipdups);
+    for (let i = path.length - 1; i >= 0; i--) b.applyAll((path[i] as TreeNode).content);
+    applyPostfix(d);
+    return d;
+  }
+
+  /**
+   * Decides filters and conditions against the path so far (the reference's
+   * `process_content`): false when the subtree cannot yield; undecided items go to `out`,
+   * matched conditions are unpacked in place.
+   */
+  private process(
+    items: readonly (Pending | Statement)[],
+    out: Pending[],
+    ctx: readonly CtxLabel[],
+    desc: LabelSet,
+    inCondition: boolean,
+  ): boolean {
+    for (const item of items) {
+      try {
+        switch (item.kind) {
+          case 'only':
+            if (filterMatches(item.filter, ctx)) continue;
+            if (!filterMightMatch(item.filter, ctx, ctx.length, desc)) return false;
+            out.push(item);
+            continue;
+          case 'no':
+            if (filterMatches(item.filter, ctx)) return false;
+            if (filterMightMatch(item.filter, ctx, ctx.length, desc)) out.push(item);
+            continue;
+          case 'cond': {
+            const decided = item.negated
+              ? !filterMightMatch(item.filter, ctx, ctx.length, desc)
+              : filterMatches(item.filter, ctx);
+            if (decided) {
+              if (!this.process(item.body, out, ctx, desc, true)) return false;
+            } else if (
+              item.negated
+                ? !filterMatches(item.filter, ctx)
+                : filterMightMatch(item.filter, ctx, ctx.length, desc)
+            ) {
+              out.push(item);
+            }
+            continue;
+          }
+          case 'join':
+            if (inCondition) {
+              throw new ConfigError(
+                'CFG_JOIN_IN_CONDITION',
+                'join is not allowed inside a condition',
+                {
+                  ...statementDiagnostic(item.src),
+                  hint: 'write join directly in a variant or at the top level',
+                },
+              );
+            }
+            continue;
+          default:
+            continue;
+        }
+      } catch (e) {
+        if (!(e instanceof EmptyBlockError) || item.kind === 'mapfile') throw e;
+        throw new ConfigError('CFG_EMPTY_FILTER_BLOCK', 'filter has an empty ".." block', {
+          ...statementDiagnostic(item.src),
+          hint: 'a space before "." starts a new word: write "a..b" or "a, b"',
+        });
+      }
+    }
+    return true;
+  }
+
+  private processOnly(
+    filter: Filter,
+    out: Pending[],
+    ctx: readonly CtxLabel[],
+    desc: LabelSet,
+    node: TreeNode,
+  ): boolean {
+    const join = this.info(node).joins[0] as JoinStatement;
+    return this.process([{ kind: 'only', filter, src: join.src }], out, ctx, desc, false);
+  }
+
+  private info(node: TreeNode): NodeInfo {
+    let info = this.infos.get(node);
+    if (info === undefined) {
+      const filters: Pending[] = [];
+      const joins: JoinStatement[] = [];
+      for (const s of node.content) {
+        if (s.kind === 'only' || s.kind === 'no' || s.kind === 'cond') filters.push(s);
+        else if (s.kind === 'join') joins.push(s);
+      }
+      info = { filters, joins, desc: this.descOf(node) };
+      this.infos.set(node, info);
+    }
+    return info;
+  }
+
+  private readonly descs = new WeakMap<TreeNode, LabelSet>();
+
+  /** Labels that can follow this node on a path: those of every node below it. */
+  private descOf(node: TreeNode): LabelSet {
+    const known = this.descs.get(node);
+    if (known !== undefined) return known;
+    let result: LabelSet;
+    const only = node.children.length === 1 ? node.children[0] : undefined;
+    if (node.children.length === 0) {
+      result = EMPTY_SET;
+    } else if (only !== undefined && only.name.length === 0) {
+      result = this.descOf(only);
+    } else {
+      const names = new Set<string>();
+      const longs = new Set<string>();
+      for (const c of node.children) {
+        for (const l of c.name) {
+          names.add(l.name);
+          if (l.varName !== undefined) longs.add(l.long);
+        }
+        const below = this.descOf(c);
+        for (const n of below.names) names.add(n);
+        for (const n of below.longs) longs.add(n);
+      }
+      result = { names, longs };
+    }
+    this.descs.set(node, result);
+    return result;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Python's text semantics that the reference parser's behaviour depends on: `str.splitlines`,
+ * `str.isspace`, `str.isalnum`, `str.strip` and `str.expandtabs`. JavaScript's own `\s`, `trim`
+ * and line splitting differ in small ways (BOM, `\x1c`–`\x1f`, `\x85`), and a config that
+ * relies on them must still yield the reference's dicts.
+ */
+/* eslint-disable no-control-regex -- Python's whitespace and line breaks include \x1c-\x1f. */
+
+/** Characters Python's `str.isspace()` accepts (Unicode White_Space, without U+FEFF). */
+const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+const PY_SPACE_RUN_END =
+  /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
+const PY_SPACE_RUN_START =
+  /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+/** Line boundaries of `str.splitlines()` (universal newlines included). */
+const PY_LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+const PY_ALNUM = /^[\p{L}\p{N}]$/u;
+
+/** `ch.isspace()` for one character. */
+export function pyIsSpace(ch: string): boolean {
+  return PY_SPACE.test(ch);
+}
+
+/** `ch.isalnum()` for one character (a code point). */
+export function pyIsAlnum(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  // ASCII fast path: this runs for every character of every char-lexed line.
+  if (c < 128) {
+    return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  }
+  return PY_ALNUM.test(ch);
+}
+
+/** `s.rstrip()`. */
+export function pyRstrip(s: string): string {
+  return s.replace(PY_SPACE_RUN_END, '');
+}
+
+/** `s.lstrip()`. */
+export function pyLstrip(s: string): string {
+  return s.replace(PY_SPACE_RUN_START, '');
+}
+
+/** `s.strip()`. */
+export function pyStrip(s: string): string {
+  return pyLstrip(pyRstrip(s));
+}
+
+/** `s.splitlines()`: no empty last element for a trailing line break. */
+export function pySplitLines(s: string): string[] {
+  if (s === '') return [];
+  const parts = s.split(PY_LINE_BREAK);
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/** `s.expandtabs(8)` for a string without line breaks. */
+export function pyExpandTabs(s: string, tabSize = 8): string {
+  if (!s.includes('\t')) return s;
+  let out = '';
+  let col = 0;
+  for (const ch of s) {
+    if (ch === '\t') {
+      const n = tabSize - (col % tabSize);
+      out += ' '.repeat(n);
+      col += n;
+    } else {
+      out += ch;
+      col += 1;
+    }
+  }
+  return out;
+}
+
+/** Number of code points, which is what Python's `len()` and column positions count. */
+export function pyLen(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is a single code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** `s.split()`: runs of Python whitespace separate, no empty items. */
+export function pySplitWhitespace(s: string): string[] {
+  return s.split(PY_SPACE_RUNS).filter((x) => x !== '');
+}
+const PY_SPACE_RUNS =
+  /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
