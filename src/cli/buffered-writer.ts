@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-
 /**
  * Collects output into large chunks and writes them with backpressure, so that millions of
  * lines stream at full speed without buffering the whole output in memory.
@@ -29,14 +27,20 @@ export class BufferedWriter {
   }
 
   async flush(): Promise<void> {
-    if (this.buf === '' || this.closed) {
-      this.buf = '';
-      return;
-    }
     const data = this.buf;
     this.buf = '';
-    if (!this.stream.write(data)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
-    }
+    if (data === '' || this.closed) return;
+    if (this.stream.write(data)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
   }
 }

@@ -3,7 +3,7 @@
  * object lists, per-object views through suffixes, and typed getters.
  */
 import { ConfigError } from '../errors.js';
-import type { ParamDict, ParamValue } from '../parser/dict.js';
+import type { ParamValue } from '../parser/dict.js';
 import { pyStr } from '../parser/py-repr.js';
 import { pySplitWhitespace, pyStrip } from '../parser/python-text.js';
 
@@ -50,8 +50,8 @@ export class Params {
     return this.map.size;
   }
 
-  /** A copy as a plain dict. */
-  toMap(): ParamDict {
+  /** A copy as a Map. */
+  toMap(): Map<string, ParamValue> {
     return new Map(this.map);
   }
 
@@ -66,7 +66,7 @@ export class Params {
    */
   objectParams(name: string): Params {
     const suffix = `_${name}`;
-    const copy: ParamDict = new Map(this.map);
+    const copy = new Map(this.map);
     for (const key of [...copy.keys()]) {
       if (key.endsWith(suffix)) {
         copy.set(key.slice(0, key.indexOf(suffix)), copy.get(key) as ParamValue);

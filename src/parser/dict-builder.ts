@@ -5,7 +5,9 @@
  */
 import { ConfigError } from '../errors.js';
 import { dropSuffixes } from './drop-suffixes.js';
-import { RESERVED_KEYS, SUFFIX_SEP, concatKey, type ParamDict, type ParamValue } from './dict.js';
+import { RESERVED_KEYS, concatKey, type ParamValue } from './dict.js';
+import { FileMap } from './file-map.js';
+import type { ShapedDict } from './shaped-dict.js';
 import type { CtxLabel } from './filter.js';
 import { filterMatches } from './filter-match.js';
 import { pyStr } from './py-repr.js';
@@ -16,12 +18,11 @@ import { statementDiagnostic } from './source-location-of.js';
 const SUBST = /\$\{(.+?)\}/g;
 
 export class DictBuilder {
-  private suffixed = false;
   /** Flattened copy used for `${}` lookups once keys carry suffixes; dropped on change. */
-  private flat: ParamDict | undefined;
+  private flat: ShapedDict | undefined;
 
   constructor(
-    readonly d: ParamDict,
+    readonly d: ShapedDict,
     private readonly ctx: readonly CtxLabel[],
     private readonly skipdups: boolean,
   ) {}
@@ -55,9 +56,9 @@ export class DictBuilder {
   }
 
   private lookup(name: string): ParamValue | undefined {
-    if (!this.suffixed) return this.d.get(name);
+    if (this.d.shape.suffixed === 0) return this.d.get(name);
     if (this.flat === undefined) {
-      this.flat = new Map(this.d);
+      this.flat = this.d.clone();
       dropSuffixes(this.flat, this.skipdups);
     }
     return this.flat.get(name);
@@ -103,11 +104,12 @@ export class DictBuilder {
       case '?<=': {
         const re = compileKey(s);
         const value = this.substitute(s.value);
-        for (const k of this.d.keys()) {
-          if (RESERVED_KEYS.has(k) || !re.test(concatKey(k))) continue;
-          const old = this.str(k);
-          this.set(k, op === '?=' ? value : op === '?+=' ? old + value : value + old);
+        const vals = this.d.vals;
+        for (const i of this.d.shape.matching(re)) {
+          const old = vals[i] as string;
+          vals[i] = op === '?=' ? value : op === '?+=' ? old + value : value + old;
         }
+        this.flat = undefined;
         return;
       }
     }
@@ -126,24 +128,18 @@ export class DictBuilder {
   }
 
   private suffix(suffix: string): void {
-    for (const k of [...this.d.keys()]) {
-      if (RESERVED_KEYS.has(k)) continue;
-      const v = this.d.get(k) as ParamValue;
-      this.d.delete(k);
-      this.d.set(k + SUFFIX_SEP + suffix, v);
-    }
-    this.suffixed = true;
+    const { shape, order } = this.d.shape.withSuffix(suffix);
+    const vals = this.d.vals;
+    this.d.vals = order.map((i) => vals[i] as ParamValue);
+    this.d.shape = shape;
     this.flat = undefined;
   }
 
   private mapFile(dest: string, file: string, name: string): void {
-    let m = this.d.get(dest) as Map<string, string> | undefined;
-    if (m === undefined) {
-      m = new Map();
-      this.d.set(dest, m);
-    }
-    const old = m.get(file);
-    m.set(file, old === undefined ? name : `${name}.${old}`);
+    // Copied, not changed in place: partial dicts are cached and shared between leaves.
+    const old = (this.d.get(dest) as FileMap | undefined) ?? FileMap.EMPTY;
+    const prev = old.get(file);
+    this.d.set(dest, old.with(file, prev === undefined ? name : `${name}.${prev}`));
     this.flat = undefined;
   }
 }

@@ -4,7 +4,8 @@
  * operators, suffix flattening and `objectParams` iterate in it), so dicts are Maps.
  */
 export type ParamValue = string | readonly string[] | ReadonlyMap<string, string>;
-export type ParamDict = Map<string, ParamValue>;
+/** A dict as the expander yields it (read-only; copy it into a Map to change it). */
+export type ParamDict = ReadonlyMap<string, ParamValue>;
 
 export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'name',
@@ -29,7 +30,10 @@ export function concatKey(key: string): string {
 export function dictToJson(d: ReadonlyMap<string, ParamValue>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of d) {
-    out[k] = v instanceof Map ? Object.fromEntries(v) : v;
+    out[k] =
+      typeof v === 'string' || Array.isArray(v)
+        ? v
+        : Object.fromEntries(v as ReadonlyMap<string, string>);
   }
   return out;
 }

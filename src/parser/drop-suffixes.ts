@@ -1,4 +1,5 @@
-import { RESERVED_KEYS, SUFFIX_SEP, type ParamDict } from './dict.js';
+import { RESERVED_KEYS, SUFFIX_SEP, type ParamValue } from './dict.js';
+import type { ShapedDict } from './shaped-dict.js';
 
 /**
  * Suffix flattening (the reference's `drop_suffixes`, cartesian-spec §9.6): every suffixed key
@@ -6,18 +7,13 @@ import { RESERVED_KEYS, SUFFIX_SEP, type ParamDict } from './dict.js';
  * suffixes are removed when all keys of that base agree; otherwise the suffixes are appended
  * in reverse order (outermost suffix nearest the base). Modifies `d` in place.
  */
-export function dropSuffixes(d: ParamDict, skipdups: boolean): void {
-  let any = false;
-  for (const k of d.keys()) {
-    if (k.includes(SUFFIX_SEP)) {
-      any = true;
-      break;
-    }
-  }
-  if (!any) return;
-  const orig = new Map(d);
+export function dropSuffixes(d: ShapedDict, skipdups: boolean): void {
+  if (d.shape.suffixed === 0) return;
+  const keys = d.shape.keys;
+  const orig = new Map<string, ParamValue>();
+  for (let i = 0; i < keys.length; i++) orig.set(keys[i] as string, d.vals[i] as ParamValue);
   // Values of every key per base, to decide whether all copies of a base agree.
-  let byBase: Map<string, ParamDict extends Map<string, infer V> ? V[] : never> | undefined;
+  let byBase: Map<string, ParamValue[]> | undefined;
   for (const [key, value] of orig) {
     if (!key.includes(SUFFIX_SEP) || RESERVED_KEYS.has(key)) continue;
     const parts = key.split(SUFFIX_SEP);

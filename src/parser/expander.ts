@@ -6,13 +6,13 @@
  * textual order (deepest node first).
  */
 import { ConfigError } from '../errors.js';
-import { DictBuilder } from './dict-builder.js';
-import type { ParamDict } from './dict.js';
+import type { ParamDict, ParamValue } from './dict.js';
+import type { ShapedDict } from './shaped-dict.js';
 import { dropSuffixes } from './drop-suffixes.js';
 import type { CtxLabel, Filter } from './filter.js';
 import { EmptyBlockError, filterMatches, filterMightMatch, type LabelSet } from './filter-match.js';
 import { joinName } from './join-name.js';
-import { applyPostfix } from './postfix.js';
+import { LeafBuilder, type LevelFacts, type LevelKey } from './leaf-builder.js';
 import { statementDiagnostic } from './source-location-of.js';
 import type {
   ConditionStatement,
@@ -46,6 +46,7 @@ interface NodeInfo {
   readonly filters: readonly Pending[];
   readonly joins: readonly JoinStatement[];
   readonly desc: LabelSet;
+  readonly level: LevelFacts;
 }
 
 /** Where a (sub-)expansion starts: the path above the start node. */
@@ -55,6 +56,8 @@ interface Base {
   readonly dep: readonly string[];
   readonly pending: readonly Pending[];
   readonly path: readonly TreeNode[];
+  /** The leaf builder's cache key of each level of `path`. */
+  readonly keys: readonly LevelKey[];
 }
 
 interface Frame {
@@ -75,8 +78,8 @@ const EMPTY_SET: LabelSet = { names: new Set(), longs: new Set() };
 /** Yields the dicts of a parse tree; suffixes are flattened on every dict it yields. */
 export function* expandTree(root: TreeNode, options: ExpandOptions = {}): Generator<ParamDict> {
   const skipdups = options.skipdups ?? true;
-  const ex = new Expander(options);
-  const base: Base = { ctx: [], short: [], dep: [], pending: [], path: [] };
+  const ex = new Expander(options, root);
+  const base: Base = { ctx: [], short: [], dep: [], pending: [], path: [], keys: [] };
   for (const d of ex.walk(root, base)) {
     dropSuffixes(d, skipdups);
     yield d;
@@ -89,16 +92,19 @@ class Expander {
   private readonly defaults: boolean;
   private readonly expandDefaults: readonly string[];
   private readonly maxJoinOperand: number;
+  private readonly leaves: LeafBuilder;
 
-  constructor(options: ExpandOptions) {
+  constructor(options: ExpandOptions, root: TreeNode) {
     this.skipdups = options.skipdups ?? true;
     this.defaults = options.defaults ?? false;
     this.expandDefaults = options.expandDefaults ?? [];
     this.maxJoinOperand = options.maxJoinOperand ?? 100_000;
+    this.leaves = new LeafBuilder({ skipdups: this.skipdups });
+    this.leaves.prepare(root);
   }
 
   /** A node with `join` statements yields the product of its subtree's dicts per operand. */
-  walk(node: TreeNode, base: Base): Generator<ParamDict> {
+  walk(node: TreeNode, base: Base): Generator<ShapedDict> {
     const info = this.info(node);
     if (info.joins.length === 0) return this.run(node, base, undefined);
     const operands: Filter[] = [];
@@ -112,22 +118,22 @@ class Expander {
     operands: readonly Filter[],
     i: number,
     join: JoinStatement,
-  ): Generator<ParamDict> {
+  ): Generator<ShapedDict> {
     if (i === operands.length - 1) {
       yield* this.run(node, base, operands[i]);
       return;
     }
     // The rest of the product is the same for every dict of this operand: expand it once,
     // while the first dict is being multiplied (so errors surface where the reference's do).
-    const cache: ParamDict[] = [];
-    let rest: Iterator<ParamDict> | undefined;
+    const cache: ShapedDict[] = [];
+    let rest: Iterator<ShapedDict> | undefined;
     let complete = false;
     for (const d1 of this.run(node, base, operands[i])) {
       rest ??= this.multiply(node, base, operands, i + 1, join);
       let k = 0;
       for (;;) {
-        let d2: ParamDict;
-        if (k < cache.length) d2 = cache[k] as ParamDict;
+        let d2: ShapedDict;
+        if (k < cache.length) d2 = cache[k] as ShapedDict;
         else if (complete) break;
         else {
           const r = rest.next();
@@ -154,9 +160,10 @@ class Expander {
     }
   }
 
-  private merge(d1: ParamDict, d2: ParamDict, join: JoinStatement): ParamDict {
-    const d = new Map(d1);
-    for (const [k, v] of d2) d.set(k, v);
+  private merge(d1: ShapedDict, d2: ShapedDict, join: JoinStatement): ShapedDict {
+    const d = d1.clone();
+    const keys = d2.shape.keys;
+    for (let i = 0; i < keys.length; i++) d.set(keys[i] as string, d2.vals[i] as ParamValue);
     for (const key of ['name', 'shortname'] as const) {
       const a = d1.get(key);
       const b = d2.get(key);
@@ -177,10 +184,11 @@ class Expander {
   }
 
   /** Depth-first expansion from `start`; `extra` is a join operand's `only` filter. */
-  private *run(start: TreeNode, base: Base, extra: Filter | undefined): Generator<ParamDict> {
+  private *run(start: TreeNode, base: Base, extra: Filter | undefined): Generator<ShapedDict> {
     const ctx = base.ctx.slice();
     const short = base.short.slice();
     const path = base.path.slice();
+    const keys = base.keys.slice();
     let yielded = 0;
     const stack: Frame[] = [];
 
@@ -215,6 +223,7 @@ class Expander {
       const shortBefore = short.length;
       if (node.appendToShortname) for (const l of node.name) short.push(l.name);
       path.push(node);
+      keys.push(this.leaves.earlyKey(node, info.level, ctx, info.desc));
       return {
         node,
         info,
@@ -233,6 +242,7 @@ class Expander {
       ctx.length = f.ctxBefore;
       short.length = f.shortBefore;
       path.pop();
+      keys.pop();
       stack.pop();
     };
 
@@ -244,7 +254,7 @@ class Expander {
       const children = f.node.children;
       if (children.length === 0) {
         yielded++;
-        yield this.leaf(ctx, short, f.dep, path);
+        yield this.leaves.build(ctx, short, f.dep, path, keys);
         leave(f);
         continue;
       }
@@ -261,7 +271,7 @@ class Expander {
       }
       const child = children[f.childIdx++] as TreeNode;
       if (this.info(child).joins.length > 0) {
-        const sub: Base = { ctx, short, dep: f.dep, pending: f.pending, path };
+        const sub: Base = { ctx, short, dep: f.dep, pending: f.pending, path, keys };
         for (const d of this.walk(child, sub)) {
           yielded++;
           yield d;
@@ -271,22 +281,6 @@ class Expander {
       const cf = enter(child, f.pending, f.dep);
       if (cf !== null) stack.push(cf);
     }
-  }
-
-  private leaf(
-    ctx: readonly CtxLabel[],
-    short: readonly string[],
-    dep: readonly string[],
-    path: readonly TreeNode[],
-  ): ParamDict {
-    const d: ParamDict = new Map();
-    d.set('name', ctx.map((l) => l.long).join('.'));
-    d.set('dep', dep);
-    d.set('shortname', short.join('.'));
-    const b = new DictBuilder(d, ctx, this.skipdups);
-    for (let i = path.length - 1; i >= 0; i--) b.applyAll((path[i] as TreeNode).content);
-    applyPostfix(d);
-    return d;
   }
 
   /**
@@ -374,7 +368,7 @@ class Expander {
         if (s.kind === 'only' || s.kind === 'no' || s.kind === 'cond') filters.push(s);
         else if (s.kind === 'join') joins.push(s);
       }
-      info = { filters, joins, desc: this.descOf(node) };
+      info = { filters, joins, desc: this.descOf(node), level: this.leaves.facts(node) };
       this.infos.set(node, info);
     }
     return info;

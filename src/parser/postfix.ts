@@ -4,7 +4,8 @@
  * as sizes (B/K/M/G/T, default M) when either has a unit letter.
  */
 import { ConfigError } from '../errors.js';
-import { SUFFIX_SEP, type ParamDict, type ParamValue } from './dict.js';
+import type { ParamValue } from './dict.js';
+import type { ShapedDict } from './shaped-dict.js';
 import { pyFloat, pyInt } from './py-number.js';
 
 const UNIT = /[BbKkMmGgTt]/;
@@ -16,7 +17,8 @@ const UNIT_FACTOR: Readonly<Record<string, number>> = {
   T: 1024 ** 4,
 };
 
-export function applyPostfix(d: ParamDict): void {
+export function applyPostfix(d: ShapedDict): void {
+  if (d.shape.postfixKeys.length === 0) return;
   try {
     applyPostfixKeys(d);
   } catch (e) {
@@ -32,11 +34,11 @@ export function applyPostfix(d: ParamDict): void {
   }
 }
 
-function applyPostfixKeys(d: ParamDict): void {
+function applyPostfixKeys(d: ShapedDict): void {
   let tmp: Map<string, ParamValue> | undefined;
-  for (const [key, value] of d) {
-    if (key.includes(SUFFIX_SEP)) continue;
-    let base: string | undefined;
+  for (const key of d.shape.postfixKeys) {
+    const value = d.get(key) as ParamValue;
+    let base: string;
     let mode: 'max' | 'min' | 'fixed';
     if (key.endsWith('_max')) {
       base = key.slice(0, key.indexOf('_max'));
@@ -44,10 +46,10 @@ function applyPostfixKeys(d: ParamDict): void {
     } else if (key.endsWith('_min')) {
       base = key.slice(0, key.indexOf('_min'));
       mode = 'min';
-    } else if (key.endsWith('_fixed')) {
+    } else {
       base = key.slice(0, key.indexOf('_fixed'));
       mode = 'fixed';
-    } else continue;
+    }
     const current = d.get(base);
     const take =
       mode === 'fixed' ||

@@ -25,7 +25,7 @@ export function pyReprString(s: string): string {
 /** `str(value)` of a dict value: strings as they are, lists and dicts as Python prints them. */
 export function pyStr(value: string | readonly string[] | ReadonlyMap<string, string>): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Map) {
+  if (!Array.isArray(value)) {
     const parts: string[] = [];
     for (const [k, v] of value as ReadonlyMap<string, string>) {
       parts.push(`${pyReprString(k)}: ${pyReprString(v)}`);

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// `npm run bench`: runs the benchmarks and prints their tables (also written to
+// bench/out/results.json). `--quick` skips the long runs.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parserBench, parserTable } from './parser-bench.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const results = {};
+
+console.error('parser benchmark');
+results.parser = await parserBench({ quick });
+console.log('\n## Parser\n');
+console.log(parserTable(results.parser));
+
+mkdirSync(join(root, 'bench', 'out'), { recursive: true });
+writeFileSync(join(root, 'bench', 'out', 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -1,0 +1,193 @@
+/**
+ * Builds leaf dicts, reusing work between leaves. A leaf applies its path's node contents from
+ * the deepest node up; leaves that share the deep end of their path (and agree on the
+ * conditions there) share the partial dict, which is kept in a trie keyed from the deepest
+ * node upwards. Only levels that many paths pass through and that have few paths below are
+ * cached, within a fixed budget, so memory stays bounded however many dicts are produced.
+ */
+import { DictBuilder } from './dict-builder.js';
+import type { CtxLabel } from './filter.js';
+import { filterMatches, filterMightMatch, type LabelSet } from './filter-match.js';
+import { applyPostfix } from './postfix.js';
+import { ShapedDict } from './shaped-dict.js';
+import type { Statement, TreeNode } from './tree.js';
+
+export interface LeafBuilderOptions {
+  skipdups: boolean;
+  /** Most dict entries kept in the cache. @default 4000000 */
+  maxCachedEntries?: number;
+}
+
+/** Trie key of a level: the node and the outcome of its conditions. */
+export type LevelKey = number | string;
+/** A level that is never cached. */
+export const UNCACHED = -1;
+
+interface Trie {
+  readonly state: ShapedDict;
+  children: Map<LevelKey, Trie> | undefined;
+}
+
+/** What the leaf builder needs to know of a node, computed once per node. */
+export interface LevelFacts {
+  readonly id: number;
+  readonly cacheable: boolean;
+  readonly hasConditions: boolean;
+}
+
+const LEAF_IDENTITY = /\$\{(?:name|shortname|dep)\}/;
+
+export class LeafBuilder {
+  private nextId = 0;
+  private readonly root: Trie;
+  private cached = 0;
+  private readonly skipdups: boolean;
+  private readonly maxEntries: number;
+  private readonly above = new WeakMap<TreeNode, number>();
+
+  constructor(options: LeafBuilderOptions) {
+    this.skipdups = options.skipdups;
+    this.maxEntries = options.maxCachedEntries ?? 4_000_000;
+    const initial = new ShapedDict().set('name', '').set('dep', []).set('shortname', '');
+    this.root = { state: initial, children: undefined };
+  }
+
+  /**
+   * Counts, for every node under `root`, the paths from `root` that reach it: a level is
+   * worth caching only when more than one path leads to it (its partial dict is then
+   * shared by every leaf below those paths).
+   */
+  prepare(root: TreeNode): void {
+    const order: TreeNode[] = [];
+    const seen = new Set<TreeNode>();
+    const visit = (n: TreeNode): void => {
+      seen.add(n);
+      for (const c of n.children) if (!seen.has(c)) visit(c);
+      order.push(n);
+    };
+    visit(root);
+    const counts = new Map<TreeNode, number>([[root, 1]]);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const n = order[i] as TreeNode;
+      const here = counts.get(n) ?? 0;
+      this.above.set(n, here);
+      for (const c of n.children) counts.set(c, Math.min((counts.get(c) ?? 0) + here, 1e15));
+    }
+  }
+
+  /** Facts of a node (after `prepare`). */
+  facts(node: TreeNode): LevelFacts {
+    return {
+      id: this.nextId++,
+      cacheable: (this.above.get(node) ?? 1) >= 2 && !usesLeafIdentity(node.content),
+      hasConditions: node.content.some((s) => s.kind === 'cond'),
+    };
+  }
+
+  /**
+   * The key of a level, decided as early as possible: with the labels on the path so far and
+   * those that can still come below (`desc`). When a condition is still open the key is
+   * `-(id + 2)`: the leaf decides it with the full path.
+   */
+  earlyKey(node: TreeNode, f: LevelFacts, ctx: readonly CtxLabel[], desc: LabelSet): LevelKey {
+    if (!f.cacheable) return UNCACHED;
+    if (!f.hasConditions) return f.id;
+    return (
+      conditionKey(f.id, node.content, (s) => {
+        if (filterMatches(s.filter, ctx)) return !s.negated;
+        if (!filterMightMatch(s.filter, ctx, ctx.length, desc)) return s.negated;
+        return undefined;
+      }) ?? -(f.id + 2)
+    );
+  }
+
+  /** The dict of the leaf whose path (top first) is `path`, with the levels' early keys. */
+  build(
+    ctx: readonly CtxLabel[],
+    short: readonly string[],
+    dep: readonly string[],
+    path: readonly TreeNode[],
+    keys: readonly LevelKey[],
+  ): ShapedDict {
+    let t = this.root;
+    let j = path.length - 1;
+    for (; j >= 0; j--) {
+      let key = keys[j] as LevelKey;
+      if (key === UNCACHED) break;
+      const node = path[j] as TreeNode;
+      if (typeof key === 'number' && key < UNCACHED) {
+        key =
+          conditionKey(-key - 2, node.content, (s) => filterMatches(s.filter, ctx) !== s.negated) ??
+          UNCACHED;
+      }
+      let child = t.children?.get(key);
+      if (child === undefined) {
+        if (this.cached >= this.maxEntries) break;
+        const d = t.state.clone();
+        new DictBuilder(d, ctx, this.skipdups).applyAll(node.content);
+        child = { state: d, children: undefined };
+        (t.children ??= new Map()).set(key, child);
+        this.cached += d.size;
+      }
+      t = child;
+    }
+    const d = t.state.clone();
+    d.set('name', ctx.map((l) => l.long).join('.'));
+    d.set('dep', dep);
+    d.set('shortname', short.join('.'));
+    if (j >= 0) {
+      const b = new DictBuilder(d, ctx, this.skipdups);
+      for (; j >= 0; j--) b.applyAll((path[j] as TreeNode).content);
+    }
+    applyPostfix(d);
+    return d;
+  }
+}
+
+function usesLeafIdentity(items: readonly Statement[]): boolean {
+  return items.some(
+    (s) =>
+      (s.kind === 'assign' && LEAF_IDENTITY.test(s.value)) ||
+      (s.kind === 'cond' && usesLeafIdentity(s.body)),
+  );
+}
+
+/**
+ * The node and which of its conditions apply (nested ones only when reached), as a number
+ * while it fits, else as a string; undefined when `decide` cannot tell yet.
+ */
+function conditionKey(
+  id: number,
+  items: readonly Statement[],
+  decide: (s: Statement & { kind: 'cond' }) => boolean | undefined,
+): LevelKey | undefined {
+  const acc: KeyBits = { id, bits: 1, overflow: undefined };
+  if (!collectBits(items, decide, acc)) return undefined;
+  // Numbers below 2^52 cannot collide: ids are small and bits start with a leading 1.
+  return acc.overflow ?? id * 0x200000 + acc.bits;
+}
+
+interface KeyBits {
+  readonly id: number;
+  bits: number;
+  overflow: string | undefined;
+}
+
+/** Appends one bit per condition reached; false when a condition is undecided. */
+function collectBits(
+  list: readonly Statement[],
+  decide: (s: Statement & { kind: 'cond' }) => boolean | undefined,
+  acc: KeyBits,
+): boolean {
+  for (const s of list) {
+    if (s.kind !== 'cond') continue;
+    const applies = decide(s);
+    if (applies === undefined) return false;
+    const bit = applies ? '1' : '0';
+    if (acc.overflow !== undefined) acc.overflow += bit;
+    else if (acc.bits >= 0x100000) acc.overflow = `${acc.id}:${acc.bits.toString(2)}${bit}`;
+    else acc.bits = acc.bits * 2 + (applies ? 1 : 0);
+    if (applies && !collectBits(s.body, decide, acc)) return false;
+  }
+  return true;
+}
