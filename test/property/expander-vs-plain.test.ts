@@ -34,7 +34,7 @@ const regexAssign = fc
   )
   .map(([k, op, v]) => `${k} ${op} ${v}`);
 
-type Body = string[];
+type Body = readonly string[];
 const indent = (lines: Body, n: number): Body => lines.map((l) => ' '.repeat(n) + l);
 
 const body: fc.Memo<Body> = fc.memo((depth) => {
