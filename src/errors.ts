@@ -101,11 +101,39 @@ export const QEMU_ERROR_CODES = [
   'QEMU_TIMEOUT',
   /** The vm process died or could not start. */
   'QEMU_VM',
+  /**
+   * A value cartograph would pass to a QEMU program is unusable: a socket path beyond the
+   * unix limit, an id QEMU rejects, a numeric snapshot tag that QEMU would read as an ID.
+   */
+  'QEMU_BAD_ARGUMENT',
+  /** A snapshot tag that already exists (qemu-img would silently add a second one). */
+  'QEMU_SNAPSHOT_EXISTS',
+  /** The target file of a create or convert exists and overwriting was not asked for. */
+  'QEMU_IMAGE_EXISTS',
+  /** The call was cancelled through its `AbortSignal`; `cause` is the signal's reason. */
+  'QEMU_ABORTED',
 ] as const;
 export type QemuErrorCode = (typeof QEMU_ERROR_CODES)[number];
 
+/** Codes of failures of a node while a run executes it. */
+export const RUN_ERROR_CODES = [
+  /** The node's command exited with an error or was killed. */
+  'RUN_COMMAND_FAILED',
+  /** The run was interrupted (SIGINT/SIGTERM) while the node ran. */
+  'RUN_CANCELLED',
+  /** A node's type is not one cartograph knows. */
+  'RUN_BAD_TYPE',
+] as const;
+export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
+
 export type ErrorCode =
-  ConfigErrorCode | UsageErrorCode | GraphErrorCode | StateErrorCode | QemuErrorCode | 'INTERNAL';
+  | ConfigErrorCode
+  | UsageErrorCode
+  | GraphErrorCode
+  | StateErrorCode
+  | QemuErrorCode
+  | RunErrorCode
+  | 'INTERNAL';
 
 /** Options shared by every cartograph error. */
 export interface CartographErrorOptions {
@@ -159,6 +187,9 @@ export class StateError extends CartographError<StateErrorCode> {}
 
 /** A QEMU program failed. */
 export class QemuError extends CartographError<QemuErrorCode> {}
+
+/** A node failed while a run executed it. */
+export class RunError extends CartographError<RunErrorCode> {}
 
 /** Marks a code path that the type system proves unreachable. */
 export function unreachable(value: never, what = 'value'): never {
