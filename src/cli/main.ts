@@ -15,6 +15,7 @@ usage: cartograph <command> [options]
 
 commands:
   params FILE [EXTRA...]   parse a Cartesian config and print its dicts
+  convert-config FILE      print a config in the other syntax (.cfg <-> YAML)
 
 Run "cartograph <command> --help" for the options of a command.
 `;
@@ -23,6 +24,7 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   params: async () => (await import('./params-command.js')).paramsCommand,
+  'convert-config': async () => (await import('./convert-config-command.js')).convertConfigCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -7,8 +7,10 @@ import { ConfigError } from '../errors.js';
 import type { AstFile } from './ast.js';
 import { TreeBuilder } from './build-tree.js';
 import { nodeConfigFs, type ConfigFs } from './config-fs.js';
-import { CfgParser, type IncludeContext } from './parse-cfg.js';
+import { CfgParser, type IncludeContext, type IncludeLoader } from './parse-cfg.js';
 import { TreeNode } from './tree.js';
+import { isYamlPath } from './yaml/is-yaml-path.js';
+import { parseYaml, type YamlParserOptions } from './yaml/parse-yaml.js';
 
 export interface ParserOptions {
   /** Defaults mode (`-d`): only the default variant of each block is expanded when it yields. */
@@ -35,6 +37,7 @@ export class CartesianParser {
   private readonly cwd: string;
   private readonly fs: ConfigFs;
   private readonly cfg: CfgParser;
+  private readonly yaml: YamlParserOptions;
   private readonly builder: TreeBuilder;
   private readonly onError: (error: ConfigError) => void;
   private errorCount = 0;
@@ -53,15 +56,11 @@ export class CartesianParser {
       this.errorCount++;
       this.onError(e);
     };
-    this.cfg = new CfgParser({
-      cwd: this.cwd,
-      fs: this.fs,
-      report,
-      ...(options.maxIncludeDepth === undefined
-        ? {}
-        : { maxIncludeDepth: options.maxIncludeDepth }),
-      loadInclude: (abs, display, context) => this.load(abs, display, context),
-    });
+    const loadInclude: IncludeLoader = (abs, display, context) => this.load(abs, display, context);
+    const depth =
+      options.maxIncludeDepth === undefined ? {} : { maxIncludeDepth: options.maxIncludeDepth };
+    this.cfg = new CfgParser({ cwd: this.cwd, fs: this.fs, report, ...depth, loadInclude });
+    this.yaml = { cwd: this.cwd, fs: this.fs, report, ...depth, loadInclude };
     this.builder = new TreeBuilder({
       defaults: this.defaults,
       expandDefaults: this.expandDefaults,
@@ -119,8 +118,11 @@ export class CartesianParser {
     this.parseString(`${key} = ${value}`);
   }
 
-  /** Reads and parses one file; a file that cannot be read throws CFG_READ. */
+  /** Reads and parses one file (YAML by extension, else `.cfg`); unreadable throws CFG_READ. */
   private load(abs: string, display: string, context: IncludeContext): AstFile {
-    return this.cfg.parseText(this.fs.readText(abs), display, context);
+    const text = this.fs.readText(abs);
+    return isYamlPath(abs)
+      ? parseYaml(text, display, this.yaml, context)
+      : this.cfg.parseText(text, display, context);
   }
 }
