@@ -1,0 +1,350 @@
+/**
+ * Binds node variants to object variants and connects them through the states they get and
+ * set (design.md, "Graph and scheduling rules"): a node that gets state S of object O depends
+ * on the one node that sets S for O (narrowed by its `get` filter). Setup nodes that name no
+ * vms are bound on demand to the object variant that needs them.
+ */
+import { Graph, alg } from '@dagrejs/graphlib';
+import { GraphError, type RelatedLocation } from '../errors.js';
+import type { Filter } from '../parser/filter.js';
+import { filterMatches } from '../parser/filter-match.js';
+import { sourceLocation } from '../parser/source-location-of.js';
+import type { Statement, TreeNode } from '../parser/tree.js';
+import { parseFilterText } from '../parser/yaml/parse-filter-text.js';
+import { checkStateName, ROOT_STATE_NAMES } from '../params/check-state-name.js';
+import type { Params } from '../params/params.js';
+import type { ObjectSet } from './load-objects.js';
+import type { NodeSet } from './load-nodes.js';
+import type { NodeVariant } from './node-variant.js';
+import { imageStateParams, mergeParams, vmStateParams } from './scoped-params.js';
+import { stateRefKey, type StateRef } from './state-ref.js';
+import type { TestObject, VmObject } from './test-object.js';
+
+/** A state a bound node gets or sets, with everything needed to act on it. */
+export interface StateRequest extends StateRef {
+  readonly object: TestObject;
+  /** The vm variant the object is or belongs to. */
+  readonly vm: VmObject;
+  /** The object's params as this node sees them (scoped; `get_state`, `states`, …). */
+  readonly params: Params;
+}
+
+/** A node variant bound to concrete vm variants. */
+export interface BoundNode {
+  /** `shortname@vm1-fedora,vm2`: unique in the graph. */
+  readonly id: string;
+  readonly variant: NodeVariant;
+  readonly vms: readonly VmObject[];
+  readonly gets: readonly StateRequest[];
+  readonly sets: readonly StateRequest[];
+  /** Picked by the user's `only=` / `no=`; other nodes were pulled in as producers. */
+  readonly selected: boolean;
+  /** For each non-root state it gets (by `stateRefKey`): the id of the node producing it. */
+  readonly producers: ReadonlyMap<string, string>;
+}
+
+export interface NodeGraph {
+  readonly nodes: ReadonlyMap<string, BoundNode>;
+  /** Edges go from producer to consumer; the label is the list of states passed on. */
+  readonly graph: Graph;
+  /** Node ids, producers before consumers, otherwise in config order. */
+  readonly order: readonly string[];
+}
+
+export interface BuildGraphOptions {
+  readonly objects: ObjectSet;
+  readonly nodes: NodeSet;
+  /** The nodes the user asked for. */
+  readonly selected: (variant: NodeVariant) => boolean;
+}
+
+export function buildGraph(options: BuildGraphOptions): NodeGraph {
+  return new GraphBuilder(options).build();
+}
+
+class GraphBuilder {
+  private readonly bound = new Map<string, MutableNode>();
+  private readonly graph = new Graph({ directed: true, multigraph: false });
+  private readonly filterCache = new Map<string, Filter>();
+
+  constructor(private readonly options: BuildGraphOptions) {}
+
+  build(): NodeGraph {
+    const { variants } = this.options.nodes;
+    const firstVm = this.options.objects.vms.keys().next().value;
+    for (const variant of variants) {
+      if (!this.options.selected(variant)) continue;
+      let vmNames = variant.params.objects('vms');
+      if (vmNames.length === 0) {
+        const main = variant.params.get('main_vm') ?? firstVm;
+        vmNames = main === undefined || main === '' ? [] : [main];
+      }
+      for (const combo of this.combinations(variant, vmNames)) this.bind(variant, combo, true);
+    }
+    const cycles = alg.findCycles(this.graph);
+    if (cycles.length > 0) throw this.cycleError(cycles[0] ?? []);
+    const order = this.order();
+    return { nodes: new Map(this.bound), graph: this.graph, order };
+  }
+
+  /** The vm variants a node may use: the product over its vms, narrowed by only_/no_ params. */
+  private combinations(variant: NodeVariant, vmNames: readonly string[]): VmObject[][] {
+    let combos: VmObject[][] = [[]];
+    for (const vm of vmNames) {
+      const candidates = this.variantsOf(vm, variant);
+      combos = combos.flatMap((c) => candidates.map((o) => [...c, o]));
+    }
+    return combos;
+  }
+
+  private variantsOf(vm: string, variant: NodeVariant): readonly VmObject[] {
+    const all = this.options.objects.vms.get(vm);
+    if (all === undefined) {
+      throw new GraphError(
+        'GRAPH_UNKNOWN_OBJECT',
+        `node ${variant.name} uses vm "${vm}", which the objects config does not define`,
+        { related: this.where(variant, (s) => s.kind === 'assign' && s.key.startsWith('vms')) },
+      );
+    }
+    const only = variant.params.get(`only_${vm}`);
+    const no = variant.params.get(`no_${vm}`);
+    return all.filter(
+      (o) =>
+        (only === undefined || only === '' || filterMatches(this.filter(only), o.labels)) &&
+        (no === undefined || no === '' || !filterMatches(this.filter(no), o.labels)),
+    );
+  }
+
+  private filter(text: string): Filter {
+    let f = this.filterCache.get(text);
+    if (f === undefined) {
+      f = parseFilterText(text);
+      this.filterCache.set(text, f);
+    }
+    return f;
+  }
+
+  /** Binds a node variant to vm variants (once), then resolves the producers of its states. */
+  private bind(variant: NodeVariant, vms: readonly VmObject[], selected: boolean): MutableNode {
+    const id = nodeId(variant, vms);
+    const known = this.bound.get(id);
+    if (known !== undefined) {
+      if (selected) known.selected = true;
+      return known;
+    }
+    const node: MutableNode = {
+      id,
+      variant,
+      vms,
+      gets: [],
+      sets: [],
+      selected,
+      producers: new Map(),
+    };
+    for (const vm of vms) this.requests(node, vm);
+    this.bound.set(id, node);
+    this.graph.setNode(id);
+    for (const request of node.gets) {
+      if (ROOT_STATE_NAMES.has(request.state)) continue;
+      const producer = this.producerFor(node, request);
+      node.producers.set(stateRefKey(request), producer.id);
+      const label = (this.graph.edge(producer.id, id) as StateRef[] | undefined) ?? [];
+      this.graph.setEdge(producer.id, id, [...label, request]);
+    }
+    return node;
+  }
+
+  /** The states a node gets and sets on one vm variant and its images. */
+  private requests(node: MutableNode, vm: VmObject): void {
+    const merged = mergeParams(vm.params, node.variant.params);
+    const add = (object: TestObject, params: Params): void => {
+      const type = object.kind;
+      for (const [op, list] of [
+        ['get_state', node.gets],
+        ['set_state', node.sets],
+      ] as const) {
+        const state = params.get(op);
+        if (state === undefined || state === '') continue;
+        checkStateName(state, `${op}_${type} of ${object.id} in node ${node.variant.name}`);
+        list.push({ type, objectId: object.id, state, object, vm, params });
+      }
+    };
+    add(vm, vmStateParams(merged, vm.name));
+    for (const image of vm.images) add(image, imageStateParams(merged, vm.name, image.name));
+  }
+
+  /** The one node that sets `request`'s state for its object. */
+  private producerFor(consumer: MutableNode, request: StateRequest): MutableNode {
+    const wanted = request.params.get('get');
+    const filter = wanted === undefined || wanted === '' ? undefined : this.filter(wanted);
+    const candidates: { variant: NodeVariant; vms: VmObject[] }[] = [];
+    for (const variant of this.options.nodes.variants) {
+      if (filter !== undefined && !filterMatches(filter, variant.labels)) continue;
+      const vms = this.bindingFor(variant, consumer, request);
+      if (vms === undefined) continue;
+      if (this.setsState(variant, vms, request)) candidates.push({ variant, vms });
+    }
+    const what = `${request.type} state "${request.state}" of ${request.objectId}`;
+    if (candidates.length === 0) {
+      throw new GraphError(
+        'GRAPH_NO_PRODUCER',
+        `node ${consumer.variant.name} gets ${what}, but no node sets it` +
+          (filter === undefined ? '' : ` (looking only at nodes matching get = ${wanted ?? ''})`),
+        {
+          related: this.where(
+            consumer.variant,
+            (s) => s.kind === 'assign' && s.value === request.state,
+          ),
+          hint: `add a node with set_state_${request.type} = ${request.state}, or get an existing state`,
+        },
+      );
+    }
+    if (candidates.length > 1) {
+      throw new GraphError(
+        'GRAPH_MANY_PRODUCERS',
+        `node ${consumer.variant.name} gets ${what}, which several nodes set: ` +
+          candidates.map((c) => c.variant.name).join(', '),
+        {
+          related: candidates.flatMap((c) =>
+            this.where(c.variant, (s) => s.kind === 'assign' && s.value === request.state),
+          ),
+          hint: `name the producer with get_${request.type} = NODE (a filter), or narrow the nodes`,
+        },
+      );
+    }
+    const only = candidates[0] as { variant: NodeVariant; vms: VmObject[] };
+    return this.bind(only.variant, only.vms, false);
+  }
+
+  /**
+   * The vm variants a candidate producer would be bound to when it makes a state of
+   * `request.vm`, or undefined if it cannot serve that vm variant.
+   */
+  private bindingFor(
+    variant: NodeVariant,
+    consumer: MutableNode,
+    request: StateRequest,
+  ): VmObject[] | undefined {
+    const names = variant.params.objects('vms');
+    // A setup step that names no vms is bound to whichever vm needs it.
+    if (names.length === 0) return [request.vm];
+    if (!names.includes(request.vm.name)) return undefined;
+    const vms: VmObject[] = [];
+    for (const name of names) {
+      const allowed = this.variantsOf(name, variant);
+      if (name === request.vm.name) {
+        if (!allowed.some((o) => o.id === request.vm.id)) return undefined;
+        vms.push(request.vm);
+        continue;
+      }
+      const shared = consumer.vms.find((o) => o.name === name);
+      if (shared !== undefined && allowed.some((o) => o.id === shared.id)) {
+        vms.push(shared);
+      } else if (allowed.length === 1) {
+        vms.push(allowed[0] as VmObject);
+      } else {
+        return undefined;
+      }
+    }
+    return vms;
+  }
+
+  private setsState(
+    variant: NodeVariant,
+    vms: readonly VmObject[],
+    request: StateRequest,
+  ): boolean {
+    const vm = vms.find((o) => o.id === request.vm.id);
+    if (vm === undefined) return false;
+    const merged = mergeParams(vm.params, variant.params);
+    const params =
+      request.object.kind === 'vms'
+        ? vmStateParams(merged, vm.name)
+        : imageStateParams(merged, vm.name, request.object.name);
+    return params.get('set_state') === request.state;
+  }
+
+  /** Node ids in dependency order, ties broken by config order then id. */
+  private order(): string[] {
+    const indeg = new Map<string, number>();
+    for (const id of this.bound.keys()) indeg.set(id, this.graph.predecessors(id)?.length ?? 0);
+    const ready = [...this.bound.values()].filter((n) => indeg.get(n.id) === 0);
+    const out: string[] = [];
+    const rank = (n: MutableNode): string => `${String(n.variant.index).padStart(8, '0')}|${n.id}`;
+    while (ready.length > 0) {
+      ready.sort((a, b) => (rank(a) < rank(b) ? -1 : 1));
+      const n = ready.shift() as MutableNode;
+      out.push(n.id);
+      for (const s of this.graph.successors(n.id) ?? []) {
+        const d = (indeg.get(s) ?? 0) - 1;
+        indeg.set(s, d);
+        if (d === 0) ready.push(this.bound.get(s) as MutableNode);
+      }
+    }
+    return out;
+  }
+
+  private cycleError(cycle: readonly string[]): GraphError {
+    const nodes = cycle.map((id) => this.bound.get(id)).filter((n) => n !== undefined);
+    return new GraphError(
+      'GRAPH_CYCLE',
+      `the nodes depend on each other in a cycle: ${cycle.join(' -> ')}`,
+      {
+        related: nodes.flatMap((n) =>
+          this.where(n.variant, (s) => s.kind === 'assign' && /^(get|set)_state/.test(s.key)),
+        ),
+      },
+    );
+  }
+
+  /** Where in the nodes config statements of a node variant's path say something relevant. */
+  private where(variant: NodeVariant, pick: (s: Statement) => boolean): RelatedLocation[] {
+    const out: RelatedLocation[] = [];
+    const seen = new Set<string>();
+    const visit = (items: readonly Statement[]): void => {
+      for (const s of items) {
+        if (s.kind === 'cond') visit(s.body);
+        else if (s.kind !== 'mapfile' && pick(s) && s.kind === 'assign') {
+          const loc = sourceLocation(s.src);
+          const key = `${loc.file}:${loc.line}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push({ message: `${s.key} ${s.op} ${s.value} (for ${variant.name})`, location: loc });
+        }
+      }
+    };
+    walkPath(this.options.nodes.tree, variant, (n) => {
+      visit(n.content);
+    });
+    return out.slice(0, 8);
+  }
+}
+
+interface MutableNode extends BoundNode {
+  gets: StateRequest[];
+  sets: StateRequest[];
+  selected: boolean;
+  producers: Map<string, string>;
+}
+
+function nodeId(variant: NodeVariant, vms: readonly VmObject[]): string {
+  const base = variant.shortname === '' ? variant.name || 'node' : variant.shortname;
+  return vms.length === 0 ? base : `${base}@${vms.map((v) => v.id).join(',')}`;
+}
+
+/**
+ * Visits the tree nodes on the path of a node variant (those whose labels are part of its
+ * name), so diagnostics can point at the statements that made it.
+ */
+function walkPath(root: TreeNode, variant: NodeVariant, fn: (n: TreeNode) => void): void {
+  const names = new Set(variant.labels.map((l) => l.long));
+  const seen = new Set<TreeNode>();
+  const visit = (n: TreeNode): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (n.name.length > 0 && !n.name.every((l) => names.has(l.long))) return;
+    fn(n);
+    for (const c of n.children) visit(c);
+  };
+  visit(root);
+}

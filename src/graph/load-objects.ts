@@ -1,0 +1,115 @@
+/**
+ * Reads the objects config: which vms there are (`vms`, or the `vms=` command-line token),
+ * the variants of each vm (the dicts selected with `only <vm>`, narrowed by `only_<vm>` /
+ * `no_<vm>` filters), and each vm's images (its `images` list, params scoped by suffix).
+ */
+import { ConfigError } from '../errors.js';
+import { CartesianConfig } from '../parser/cartesian-config.js';
+import type { CtxLabel } from '../parser/filter.js';
+import { makeLabel } from '../parser/filter.js';
+import { Params } from '../params/params.js';
+import { checkObjectName } from '../params/check-object-name.js';
+import type { ImageObject, VmObject } from './test-object.js';
+
+export interface LoadObjectsOptions {
+  /** The objects config (`.cfg` or `.yaml`). */
+  file: string;
+  /** Directory relative paths resolve against. */
+  cwd: string;
+  /** `KEY = VALUE` assignments applied after the file (command-line overrides). */
+  assignments?: readonly (readonly [string, string])[];
+  /** Vms to load; default: the `vms` parameter of the config. */
+  vms?: readonly string[];
+  /** Filters narrowing a vm's variants (`only_vm1=fedora`), per vm. */
+  only?: ReadonlyMap<string, readonly string[]>;
+  no?: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface ObjectSet {
+  /** The vms in the order they are listed, each with its variants. */
+  readonly vms: ReadonlyMap<string, readonly VmObject[]>;
+}
+
+export function loadObjects(options: LoadObjectsOptions): ObjectSet {
+  const parse = (extra: (cfg: CartesianConfig) => void): CartesianConfig => {
+    const cfg = new CartesianConfig({ cwd: options.cwd });
+    cfg.parseFile(options.file);
+    for (const [k, v] of options.assignments ?? []) cfg.assign(k, v);
+    extra(cfg);
+    return cfg;
+  };
+  let names = options.vms;
+  if (names === undefined) {
+    // The config's top-level `vms`, read from its first dict (cheap: expansion is lazy).
+    const first = parse(() => undefined)
+      .dicts()
+      .next();
+    names = first.done === true ? [] : new Params(first.value).objects('vms');
+  }
+  if (names.length === 0) {
+    throw new ConfigError('CFG_MISSING_PARAM', `${options.file} lists no vms`, {
+      hint: 'set "vms = vm1 vm2" in the objects config or pass vms=vm1,vm2',
+    });
+  }
+  const vms = new Map<string, VmObject[]>();
+  for (const vm of names) {
+    checkObjectName(vm, 'vm');
+    const cfg = parse((c) => {
+      c.onlyFilter(vm);
+      for (const f of options.only?.get(vm) ?? []) c.onlyFilter(f);
+      for (const f of options.no?.get(vm) ?? []) c.noFilter(f);
+    });
+    const variants: VmObject[] = [];
+    const ids = new Map<string, string>();
+    for (const d of cfg.dicts()) {
+      const params = new Params(d);
+      const name = params.get('name') ?? '';
+      const variant = (params.get('shortname') ?? '')
+        .split('.')
+        .filter((l, i, all) => l !== '' && (l !== vm || all.indexOf(vm) !== i))
+        .join('.');
+      const id = variant === '' ? vm : `${vm}-${variant}`;
+      const clash = ids.get(id);
+      if (clash !== undefined) {
+        throw new ConfigError(
+          'CFG_BAD_VALUE',
+          `two variants of ${vm} have the same id "${id}": "${clash}" and "${name}"`,
+          { hint: 'give the variants distinct (non-default) names' },
+        );
+      }
+      ids.set(id, name);
+      checkObjectName(id, 'object id');
+      const images: ImageObject[] = params.objects('images').map((image) => {
+        checkObjectName(image, 'image');
+        return {
+          kind: 'images',
+          name: image,
+          id: `${id}/${image}`,
+          vmId: id,
+          vmName: vm,
+          params: params.objectParams(image),
+        };
+      });
+      variants.push({
+        kind: 'vms',
+        name: vm,
+        variant,
+        id,
+        params,
+        labels: labelsOf(name),
+        images,
+      });
+    }
+    vms.set(vm, variants);
+  }
+  return { vms };
+}
+
+/** The labels of a dict name: `a.(os=b)` → a, (os=b). */
+export function labelsOf(name: string): CtxLabel[] {
+  if (name === '') return [];
+  return name.split('.').map((part) => {
+    const m = /^\((.+)=(.*)\)$/.exec(part);
+    return m ? makeLabel(m[2] ?? '', m[1]) : makeLabel(part);
+  });
+}

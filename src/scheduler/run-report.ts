@@ -1,0 +1,37 @@
+/** The outcome of a run, as data: what the JSON report and JUnit file are made of. */
+export type NodeStatus = 'passed' | 'failed' | 'blocked' | 'reused' | 'skipped';
+
+export const NODE_STATUSES: readonly NodeStatus[] = [
+  'passed',
+  'failed',
+  'blocked',
+  'reused',
+  'skipped',
+];
+
+export interface NodeResult {
+  readonly name: string;
+  /** Ids of the object variants the node used. */
+  readonly objects: readonly string[];
+  readonly status: NodeStatus;
+  readonly duration_ms: number;
+  readonly attempts: number;
+  /** States it got and set, as `state@object`. */
+  readonly get: readonly string[];
+  readonly set: readonly string[];
+  /** Path of the node's log file, when it ran. */
+  readonly log: string | null;
+  /** Why it failed, was blocked, skipped or reused. */
+  readonly reason?: string;
+}
+
+export interface RunReport {
+  readonly nodes: readonly NodeResult[];
+  readonly summary: Readonly<Record<NodeStatus, number>>;
+}
+
+export function summarize(nodes: readonly NodeResult[]): Record<NodeStatus, number> {
+  const summary = { passed: 0, failed: 0, blocked: 0, reused: 0, skipped: 0 };
+  for (const n of nodes) summary[n.status]++;
+  return summary;
+}

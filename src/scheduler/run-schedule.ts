@@ -1,0 +1,151 @@
+/**
+ * Runs tasks that depend on each other: independent ones at once (up to `jobs`, with
+ * p-limit), never two that share a resource, dependants of a failure `blocked`, retries,
+ * `failFast`, cancellation. Outcomes are data; the work itself is the executor's.
+ */
+import pLimit from 'p-limit';
+import { LockSet } from './lock-set.js';
+
+export interface ScheduledTask {
+  readonly id: string;
+  /** Tasks that must pass first. */
+  readonly deps: readonly string[];
+  /** Resources the task uses exclusively (lock keys). */
+  readonly resources: readonly string[];
+  /** Attempts before the task counts as failed. @default 1 */
+  readonly maxTries?: number;
+}
+
+export type TaskStatus = 'passed' | 'failed' | 'blocked' | 'skipped';
+
+export interface TaskResult {
+  readonly id: string;
+  readonly status: TaskStatus;
+  readonly attempts: number;
+  readonly durationMs: number;
+  /** Why it failed, was blocked or skipped. */
+  readonly error?: unknown;
+  readonly reason?: string;
+}
+
+export type SchedulerEvent =
+  | { readonly type: 'task-waiting'; readonly id: string; readonly resources: readonly string[] }
+  | { readonly type: 'task-start'; readonly id: string; readonly attempt: number }
+  | {
+      readonly type: 'task-retry';
+      readonly id: string;
+      readonly attempt: number;
+      readonly error: unknown;
+    }
+  | { readonly type: 'task-end'; readonly result: TaskResult };
+
+/** Does one task's work; throwing (or rejecting) means the attempt failed. */
+export type TaskExecutor = (
+  task: ScheduledTask,
+  attempt: number,
+  signal: AbortSignal,
+) => Promise<void>;
+
+export interface ScheduleOptions {
+  /** Tasks running at once. @default 1 */
+  jobs?: number;
+  /** Start nothing new after the first failure. @default false */
+  failFast?: boolean;
+  /** Stops running tasks and everything not yet started. */
+  signal?: AbortSignal;
+  onEvent?: (event: SchedulerEvent) => void;
+}
+
+export async function runSchedule(
+  tasks: readonly ScheduledTask[],
+  execute: TaskExecutor,
+  options: ScheduleOptions = {},
+): Promise<Map<string, TaskResult>> {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  for (const t of tasks) {
+    for (const d of t.deps) {
+      if (!byId.has(d)) throw new Error(`task ${t.id} depends on unknown task ${d}`);
+    }
+  }
+  const limit = pLimit(Math.max(1, options.jobs ?? 1));
+  const locks = new LockSet();
+  const emit = options.onEvent ?? (() => undefined);
+  const signal = options.signal ?? new AbortController().signal;
+  // A function, so that the compiler does not assume the flag stays what it was.
+  const aborted = (): boolean => signal.aborted;
+  let failed = false;
+  const results = new Map<string, Promise<TaskResult>>();
+
+  const finish = (result: TaskResult): TaskResult => {
+    emit({ type: 'task-end', result });
+    return result;
+  };
+
+  const start = (task: ScheduledTask): Promise<TaskResult> => {
+    const known = results.get(task.id);
+    if (known !== undefined) return known;
+    const promise = (async (): Promise<TaskResult> => {
+      // Dependencies are awaited outside the concurrency limit: waiting holds no slot.
+      const deps = await Promise.all(task.deps.map((d) => start(byId.get(d) as ScheduledTask)));
+      const bad = deps.find((d) => d.status !== 'passed');
+      if (bad !== undefined) {
+        return finish({
+          id: task.id,
+          status: 'blocked',
+          attempts: 0,
+          durationMs: 0,
+          reason: `${bad.id} ${bad.status}`,
+        });
+      }
+      const skipped = (reason: string): TaskResult =>
+        finish({ id: task.id, status: 'skipped', attempts: 0, durationMs: 0, reason });
+      if (aborted()) return skipped('cancelled');
+      if (failed && options.failFast === true) return skipped('fail-fast after an earlier failure');
+      emit({ type: 'task-waiting', id: task.id, resources: task.resources });
+      const release = await locks.acquire(task.resources);
+      try {
+        return await limit(async () => {
+          if (aborted()) return skipped('cancelled');
+          if (failed && options.failFast === true)
+            return skipped('fail-fast after an earlier failure');
+          const began = Date.now();
+          const tries = Math.max(1, task.maxTries ?? 1);
+          let error: unknown;
+          let attempts = 0;
+          for (let attempt = 1; attempt <= tries; attempt++) {
+            attempts = attempt;
+            emit({ type: 'task-start', id: task.id, attempt });
+            try {
+              await execute(task, attempt, signal);
+              return finish({
+                id: task.id,
+                status: 'passed',
+                attempts: attempt,
+                durationMs: Date.now() - began,
+              });
+            } catch (e) {
+              error = e;
+              if (aborted()) break;
+              if (attempt < tries) emit({ type: 'task-retry', id: task.id, attempt, error: e });
+            }
+          }
+          failed = true;
+          return finish({
+            id: task.id,
+            status: 'failed',
+            attempts,
+            durationMs: Date.now() - began,
+            error,
+          });
+        });
+      } finally {
+        release();
+      }
+    })();
+    results.set(task.id, promise);
+    return promise;
+  };
+
+  const all = await Promise.all(tasks.map(start));
+  return new Map(all.map((r) => [r.id, r]));
+}
