@@ -2,7 +2,7 @@
  * The command line: `main(argv, io)` returns the exit code and never calls process.exit, so
  * tests run it in-process. Subcommands are loaded on demand to keep start-up fast.
  */
-import { CartographError, ConfigError, UsageError } from '../errors.js';
+import { CartographError, ConfigError, GraphError, UsageError } from '../errors.js';
 import { formatDiagnostic } from '../report/format-diagnostic.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { writeAll } from './write-all.js';
@@ -16,6 +16,8 @@ usage: cartograph <command> [options]
 commands:
   params FILE [EXTRA...]   parse a Cartesian config and print its dicts
   convert-config FILE      print a config in the other syntax (.cfg <-> YAML)
+  list                     the nodes a run would consider, with their objects
+  graph                    the node graph as dot, mermaid or json
 
 Run "cartograph <command> --help" for the options of a command.
 `;
@@ -25,6 +27,8 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   params: async () => (await import('./params-command.js')).paramsCommand,
   'convert-config': async () => (await import('./convert-config-command.js')).convertConfigCommand,
+  list: async () => (await import('./list-command.js')).listCommand,
+  graph: async () => (await import('./graph-command.js')).graphCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -67,7 +71,8 @@ async function reportError(e: unknown, command: string, io: CliIo): Promise<numb
     return EXIT.usage;
   }
   await writeAll(io.stderr, formatDiagnostic(e));
-  if (e instanceof ConfigError) return EXIT.usage;
+  // A wrong config, graph or command line is the user's to fix: exit code 2.
+  if (e instanceof ConfigError || e instanceof GraphError) return EXIT.usage;
   if (e instanceof CartographError && e.code !== 'INTERNAL') return EXIT.failed;
   return EXIT.internal;
 }

@@ -1,0 +1,47 @@
+/** `cartograph graph --format dot|mermaid|json`: the node graph for other tools. */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { exportGraph, type GraphFormat } from '../graph/export-graph.js';
+import { EXIT, type CliIo } from './cli-io.js';
+import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP } from './graph-options.js';
+import { loadGraph } from './load-graph.js';
+import { parseTokens } from './parse-tokens.js';
+import { writeAll } from './write-all.js';
+
+const HELP = `usage: cartograph graph [--format dot|mermaid|json] [options] [KEY=VALUE...]
+
+Prints the dependency graph: an edge goes from the node that sets a state to the node
+that gets it, labelled with the state.
+
+options:
+  --format FORMAT      dot (default), mermaid or json
+${GRAPH_OPTIONS_HELP}`;
+
+const FORMATS: readonly GraphFormat[] = ['dot', 'mermaid', 'json'];
+
+export async function graphCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { ...GRAPH_OPTIONS, format: { type: 'string', default: 'dot' } },
+  });
+  if (values.help === true) {
+    await writeAll(io.stdout, HELP);
+    return EXIT.ok;
+  }
+  const format = values.format as GraphFormat;
+  if (!FORMATS.includes(format)) {
+    throw new UsageError(
+      'USAGE',
+      `--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`,
+    );
+  }
+  const { graph } = loadGraph({
+    objectsFile: values.objects,
+    nodesFile: values.nodes,
+    cwd: io.cwd,
+    tokens: parseTokens(positionals),
+  });
+  await writeAll(io.stdout, exportGraph(graph, format));
+  return EXIT.ok;
+}
