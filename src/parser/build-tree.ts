@@ -12,6 +12,9 @@ import { TreeNode, type ConditionStatement, type Statement, type SuffixStatement
 
 type Container = TreeNode | ConditionStatement;
 
+/** Conditions are numbered so the expander can keep their outcomes in an array. */
+let nextConditionId = 0;
+
 export interface TreeBuilderOptions {
   /** Defaults mode: the block default is moved to the front of its block. */
   defaults: boolean;
@@ -49,6 +52,7 @@ export class TreeBuilder {
         case 'cond': {
           const cond: ConditionStatement = {
             kind: 'cond',
+            cid: nextConditionId++,
             negated: st.negated,
             filter: st.filter,
             body: [],

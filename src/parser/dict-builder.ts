@@ -8,6 +8,7 @@ import { dropSuffixes } from './drop-suffixes.js';
 import { RESERVED_KEYS, concatKey, type ParamValue } from './dict.js';
 import { FileMap } from './file-map.js';
 import type { ShapedDict } from './shaped-dict.js';
+import type { ConditionLog } from './condition-log.js';
 import type { CtxLabel } from './filter.js';
 import { filterMatches } from './filter-match.js';
 import { pyStr } from './py-repr.js';
@@ -25,6 +26,8 @@ export class DictBuilder {
     readonly d: ShapedDict,
     private readonly ctx: readonly CtxLabel[],
     private readonly skipdups: boolean,
+    /** Outcomes of conditions the expander already decided for this path. */
+    private readonly decided?: ConditionLog,
   ) {}
 
   applyAll(items: readonly Statement[]): void {
@@ -34,7 +37,9 @@ export class DictBuilder {
           this.assign(item);
           break;
         case 'cond':
-          if (filterMatches(item.filter, this.ctx) !== item.negated) this.applyAll(item.body);
+          if (this.decided?.get(item) ?? filterMatches(item.filter, this.ctx) !== item.negated) {
+            this.applyAll(item.body);
+          }
           break;
         case 'del':
           this.del(item.key);

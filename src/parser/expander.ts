@@ -12,6 +12,7 @@ import { dropSuffixes } from './drop-suffixes.js';
 import type { CtxLabel, Filter } from './filter.js';
 import { EmptyBlockError, filterMatches, filterMightMatch, type LabelSet } from './filter-match.js';
 import { joinName } from './join-name.js';
+import { ConditionLog } from './condition-log.js';
 import { LeafBuilder, type LevelFacts, type LevelKey } from './leaf-builder.js';
 import { statementDiagnostic } from './source-location-of.js';
 import type {
@@ -68,6 +69,11 @@ interface Frame {
   readonly dep: readonly string[];
   readonly pending: readonly Pending[];
   readonly startCount: number;
+  /** The dict name and short name so far (labels joined by "."). */
+  readonly name: string;
+  readonly shortName: string;
+  /** Where the condition log stood before this node decided anything. */
+  readonly logMark: number;
   /** Defaults mode applies to this node's children. */
   readonly defaultsHere: boolean;
   childIdx: number;
@@ -191,11 +197,15 @@ class Expander {
     const keys = base.keys.slice();
     let yielded = 0;
     const stack: Frame[] = [];
+    const log = new ConditionLog();
 
     const enter = (
       node: TreeNode,
       pending: readonly Pending[],
       depIn: readonly string[],
+      parentDesc: LabelSet | undefined,
+      parentName: string,
+      parentShort: string,
     ): Frame | null => {
       const info = this.info(node);
       let dep = depIn;
@@ -208,22 +218,40 @@ class Expander {
         }
       }
       const ctxBefore = ctx.length;
+      const logMark = log.mark();
       for (const l of node.name) ctx.push(l);
       const out: Pending[] = [];
+      // A node without labels whose subtree has the same labels as its parent's cannot change
+      // the outcome of what was undecided above it: those items are passed on unchecked.
+      const unchanged = node.name.length === 0 && info.desc === parentDesc;
       const ok =
-        this.process(info.filters, out, ctx, info.desc, false) &&
+        this.process(info.filters, out, ctx, info.desc, false, log) &&
         (node !== start ||
           extra === undefined ||
           this.processOnly(extra, out, ctx, info.desc, start)) &&
-        this.process(pending, out, ctx, info.desc, false);
+        (unchanged
+          ? (out.push(...pending), true)
+          : this.process(pending, out, ctx, info.desc, false, log));
       if (!ok) {
         ctx.length = ctxBefore;
+        log.undo(logMark);
         return null;
       }
       const shortBefore = short.length;
       if (node.appendToShortname) for (const l of node.name) short.push(l.name);
+      // Names grow with the path; building them here costs one join per node, not per leaf.
+      let name = parentName;
+      let shortName = parentShort;
+      if (node.name.length > 0) {
+        const long = node.name.map((l) => l.long).join('.');
+        name = name === '' ? long : `${name}.${long}`;
+        if (node.appendToShortname) {
+          const bare = node.name.map((l) => l.name).join('.');
+          shortName = shortName === '' ? bare : `${shortName}.${bare}`;
+        }
+      }
       path.push(node);
-      keys.push(this.leaves.earlyKey(node, info.level, ctx, info.desc));
+      keys.push(this.leaves.earlyKey(node, info.level, log));
       return {
         node,
         info,
@@ -232,6 +260,9 @@ class Expander {
         dep,
         pending: out,
         startCount: yielded,
+        name,
+        shortName,
+        logMark,
         defaultsHere:
           this.defaults &&
           !(node.varName !== undefined && this.expandDefaults.includes(node.varName)),
@@ -239,6 +270,7 @@ class Expander {
       };
     };
     const leave = (f: Frame): void => {
+      log.undo(f.logMark);
       ctx.length = f.ctxBefore;
       short.length = f.shortBefore;
       path.pop();
@@ -246,7 +278,14 @@ class Expander {
       stack.pop();
     };
 
-    const first = enter(start, base.pending, base.dep);
+    const first = enter(
+      start,
+      base.pending,
+      base.dep,
+      undefined,
+      ctx.map((l) => l.long).join('.'),
+      short.join('.'),
+    );
     if (first === null) return;
     stack.push(first);
     while (stack.length > 0) {
@@ -254,7 +293,7 @@ class Expander {
       const children = f.node.children;
       if (children.length === 0) {
         yielded++;
-        yield this.leaves.build(ctx, short, f.dep, path, keys);
+        yield this.leaves.build(ctx, f.name, f.shortName, f.dep, path, keys, log);
         leave(f);
         continue;
       }
@@ -278,7 +317,7 @@ class Expander {
         }
         continue;
       }
-      const cf = enter(child, f.pending, f.dep);
+      const cf = enter(child, f.pending, f.dep, f.info.desc, f.name, f.shortName);
       if (cf !== null) stack.push(cf);
     }
   }
@@ -294,6 +333,7 @@ class Expander {
     ctx: readonly CtxLabel[],
     desc: LabelSet,
     inCondition: boolean,
+    log?: ConditionLog,
   ): boolean {
     for (const item of items) {
       try {
@@ -312,13 +352,16 @@ class Expander {
               ? !filterMightMatch(item.filter, ctx, ctx.length, desc)
               : filterMatches(item.filter, ctx);
             if (decided) {
-              if (!this.process(item.body, out, ctx, desc, true)) return false;
+              log?.set(item, true);
+              if (!this.process(item.body, out, ctx, desc, true, log)) return false;
             } else if (
               item.negated
                 ? !filterMatches(item.filter, ctx)
                 : filterMightMatch(item.filter, ctx, ctx.length, desc)
             ) {
               out.push(item);
+            } else {
+              log?.set(item, false);
             }
             continue;
           }

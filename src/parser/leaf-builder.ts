@@ -7,13 +7,19 @@
  */
 import { DictBuilder } from './dict-builder.js';
 import type { CtxLabel } from './filter.js';
-import { filterMatches, filterMightMatch, type LabelSet } from './filter-match.js';
+import type { ConditionLog } from './condition-log.js';
+import { filterMatches } from './filter-match.js';
 import { applyPostfix } from './postfix.js';
 import { ShapedDict } from './shaped-dict.js';
-import type { Statement, TreeNode } from './tree.js';
+import type { ConditionStatement, Statement, TreeNode } from './tree.js';
 
 export interface LeafBuilderOptions {
   skipdups: boolean;
+  /**
+   * Cache a level only when at most this many different partial dicts can exist there (the
+   * number of paths below the node above it). @default 20000
+   */
+  maxLevelWidth?: number;
   /** Most dict entries kept in the cache. @default 4000000 */
   maxCachedEntries?: number;
 }
@@ -43,19 +49,24 @@ export class LeafBuilder {
   private cached = 0;
   private readonly skipdups: boolean;
   private readonly maxEntries: number;
+  private readonly maxWidth: number;
   private readonly above = new WeakMap<TreeNode, number>();
+  /** For each node: the most paths below any node directly above it. */
+  private readonly width = new WeakMap<TreeNode, number>();
 
   constructor(options: LeafBuilderOptions) {
     this.skipdups = options.skipdups;
     this.maxEntries = options.maxCachedEntries ?? 4_000_000;
+    this.maxWidth = options.maxLevelWidth ?? 20_000;
     const initial = new ShapedDict().set('name', '').set('dep', []).set('shortname', '');
     this.root = { state: initial, children: undefined };
   }
 
   /**
-   * Counts, for every node under `root`, the paths from `root` that reach it: a level is
-   * worth caching only when more than one path leads to it (its partial dict is then
-   * shared by every leaf below those paths).
+   * Counts paths through the DAG under `root`. A level is worth caching when more than one
+   * path leads to its node (its partial dict is then shared by every leaf below them) and
+   * when the partial dicts that can exist there are few enough to keep: their number is the
+   * number of paths below the node above it.
    */
   prepare(root: TreeNode): void {
     const order: TreeNode[] = [];
@@ -66,12 +77,23 @@ export class LeafBuilder {
       order.push(n);
     };
     visit(root);
+    const below = new Map<TreeNode, number>();
+    for (const n of order) {
+      let paths = 0;
+      for (const c of n.children) paths += below.get(c) ?? 1;
+      below.set(n, Math.min(Math.max(1, paths), 1e15));
+    }
     const counts = new Map<TreeNode, number>([[root, 1]]);
+    this.width.set(root, below.get(root) ?? 1);
     for (let i = order.length - 1; i >= 0; i--) {
       const n = order[i] as TreeNode;
       const here = counts.get(n) ?? 0;
       this.above.set(n, here);
-      for (const c of n.children) counts.set(c, Math.min((counts.get(c) ?? 0) + here, 1e15));
+      const b = below.get(n) ?? 1;
+      for (const c of n.children) {
+        counts.set(c, Math.min((counts.get(c) ?? 0) + here, 1e15));
+        this.width.set(c, Math.max(this.width.get(c) ?? 0, b));
+      }
     }
   }
 
@@ -79,36 +101,37 @@ export class LeafBuilder {
   facts(node: TreeNode): LevelFacts {
     return {
       id: this.nextId++,
-      cacheable: (this.above.get(node) ?? 1) >= 2 && !usesLeafIdentity(node.content),
+      cacheable:
+        (this.above.get(node) ?? 1) >= 2 &&
+        (this.width.get(node) ?? Infinity) <= this.maxWidth &&
+        !usesLeafIdentity(node.content),
       hasConditions: node.content.some((s) => s.kind === 'cond'),
     };
   }
 
   /**
-   * The key of a level, decided as early as possible: with the labels on the path so far and
-   * those that can still come below (`desc`). When a condition is still open the key is
-   * `-(id + 2)`: the leaf decides it with the full path.
+   * The key of a level, decided as early as possible: from the conditions the expander has
+   * decided on the path so far. When one is still open the key is `-(id + 2)`: the leaf
+   * decides it with the full path.
    */
-  earlyKey(node: TreeNode, f: LevelFacts, ctx: readonly CtxLabel[], desc: LabelSet): LevelKey {
+  earlyKey(node: TreeNode, f: LevelFacts, log: ConditionLog): LevelKey {
     if (!f.cacheable) return UNCACHED;
     if (!f.hasConditions) return f.id;
-    return (
-      conditionKey(f.id, node.content, (s) => {
-        if (filterMatches(s.filter, ctx)) return !s.negated;
-        if (!filterMightMatch(s.filter, ctx, ctx.length, desc)) return s.negated;
-        return undefined;
-      }) ?? -(f.id + 2)
-    );
+    return conditionKey(f.id, node.content, (s) => log.get(s)) ?? -(f.id + 2);
   }
 
   /** The dict of the leaf whose path (top first) is `path`, with the levels' early keys. */
   build(
     ctx: readonly CtxLabel[],
-    short: readonly string[],
+    name: string,
+    shortName: string,
     dep: readonly string[],
     path: readonly TreeNode[],
     keys: readonly LevelKey[],
+    log: ConditionLog,
   ): ShapedDict {
+    const decide = (s: ConditionStatement): boolean =>
+      log.get(s) ?? filterMatches(s.filter, ctx) !== s.negated;
     let t = this.root;
     let j = path.length - 1;
     for (; j >= 0; j--) {
@@ -116,15 +139,13 @@ export class LeafBuilder {
       if (key === UNCACHED) break;
       const node = path[j] as TreeNode;
       if (typeof key === 'number' && key < UNCACHED) {
-        key =
-          conditionKey(-key - 2, node.content, (s) => filterMatches(s.filter, ctx) !== s.negated) ??
-          UNCACHED;
+        key = conditionKey(-key - 2, node.content, decide) ?? UNCACHED;
       }
       let child = t.children?.get(key);
       if (child === undefined) {
         if (this.cached >= this.maxEntries) break;
         const d = t.state.clone();
-        new DictBuilder(d, ctx, this.skipdups).applyAll(node.content);
+        new DictBuilder(d, ctx, this.skipdups, log).applyAll(node.content);
         child = { state: d, children: undefined };
         (t.children ??= new Map()).set(key, child);
         this.cached += d.size;
@@ -132,11 +153,12 @@ export class LeafBuilder {
       t = child;
     }
     const d = t.state.clone();
-    d.set('name', ctx.map((l) => l.long).join('.'));
-    d.set('dep', dep);
-    d.set('shortname', short.join('.'));
+    // The reserved keys were inserted first and never move.
+    d.vals[0] = name;
+    d.vals[1] = dep;
+    d.vals[2] = shortName;
     if (j >= 0) {
-      const b = new DictBuilder(d, ctx, this.skipdups);
+      const b = new DictBuilder(d, ctx, this.skipdups, log);
       for (; j >= 0; j--) b.applyAll((path[j] as TreeNode).content);
     }
     applyPostfix(d);
@@ -159,7 +181,7 @@ function usesLeafIdentity(items: readonly Statement[]): boolean {
 function conditionKey(
   id: number,
   items: readonly Statement[],
-  decide: (s: Statement & { kind: 'cond' }) => boolean | undefined,
+  decide: (s: ConditionStatement) => boolean | undefined,
 ): LevelKey | undefined {
   const acc: KeyBits = { id, bits: 1, overflow: undefined };
   if (!collectBits(items, decide, acc)) return undefined;
@@ -176,7 +198,7 @@ interface KeyBits {
 /** Appends one bit per condition reached; false when a condition is undecided. */
 function collectBits(
   list: readonly Statement[],
-  decide: (s: Statement & { kind: 'cond' }) => boolean | undefined,
+  decide: (s: ConditionStatement) => boolean | undefined,
   acc: KeyBits,
 ): boolean {
   for (const s of list) {

@@ -13,7 +13,7 @@ import { RESERVED_KEYS, SUFFIX_SEP, concatKey } from './dict.js';
 const MAX_CACHED_TRANSITIONS = 200_000;
 let cachedTransitions = 0;
 /** Longest chain of appended keys before a shape gets an index of its own. */
-const MAX_CHAIN = 12;
+const MAX_CHAIN = 6;
 
 const POSTFIX = /_(?:max|min|fixed)$/;
 

@@ -47,6 +47,8 @@ export interface ConditionStatement {
   readonly filter: Filter;
   readonly body: Statement[];
   readonly src: StatementSource;
+  /** Unique number of the condition (in this process), for the expander's per-path log. */
+  readonly cid: number;
 }
 
 export interface JoinStatement {

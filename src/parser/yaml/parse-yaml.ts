@@ -3,7 +3,7 @@
  * (`AstFile`) the `.cfg` parser builds, so tree building, expansion and everything after it
  * are shared.
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { ConfigError } from '../../errors.js';
 import type { AstFile } from '../ast.js';
 import type { ConfigFs } from '../config-fs.js';
@@ -36,10 +36,10 @@ export function parseYaml(
   options: YamlParserOptions,
   context: IncludeContext = { chain: [], includedFrom: [] },
 ): AstFile {
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yamlLib().LineCounter)();
   // The failsafe schema keeps every scalar as the text written (`64`, `yes`, `~`, `0x10`),
   // which is what a `.cfg` value is.
-  const doc = parseDocument(text, {
+  const doc = yamlLib().parseDocument(text, {
     schema: 'failsafe',
     lineCounter,
     prettyErrors: false,

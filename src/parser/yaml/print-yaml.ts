@@ -2,7 +2,8 @@
  * Prints a syntax tree in the YAML form (docs/yaml-config.md). `parseYaml` reads the output
  * back to the same tree; comments of the original are not part of the tree and are lost.
  */
-import { parseDocument, Scalar, stringify } from 'yaml';
+import type { Scalar } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import type { AstFile, AstMeta, AstStatement, AstVariant } from '../ast.js';
 import type { Filter } from '../filter.js';
 import { classifyKey } from './classify-key.js';
@@ -85,7 +86,7 @@ export function printYaml(ast: AstFile, options: PrintOptions = {}): string {
     return one(name, options);
   };
 
-  return stringify(statements(ast.statements), STRINGIFY);
+  return yamlLib().stringify(statements(ast.statements), STRINGIFY);
 }
 
 /**
@@ -94,9 +95,11 @@ export function printYaml(ast: AstFile, options: PrintOptions = {}): string {
  */
 function textValue(text: string): YamlValue {
   if (!/[\n\r]/.test(text)) return text;
-  const doc = parseDocument(stringify([text], STRINGIFY), { schema: 'failsafe' });
+  const doc = yamlLib().parseDocument(yamlLib().stringify([text], STRINGIFY), {
+    schema: 'failsafe',
+  });
   if (doc.errors.length === 0 && (doc.toJS() as unknown[])[0] === text) return text;
-  const quoted = new Scalar(text);
+  const quoted = new (yamlLib().Scalar)(text);
   quoted.type = 'QUOTE_DOUBLE';
   return quoted;
 }
@@ -109,7 +112,7 @@ function one(key: string, value: YamlValue): Map<string, YamlValue> {
 function filterValue(filter: Filter): YamlValue {
   const text = filterSpelling(filter);
   if (text !== '') return text;
-  const quoted = new Scalar('');
+  const quoted = new (yamlLib().Scalar)('');
   quoted.type = 'QUOTE_DOUBLE';
   return quoted;
 }

@@ -1,4 +1,5 @@
-import { isMap, isScalar, isSeq, type Scalar } from 'yaml';
+import type { Scalar } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { ConfigError } from '../../errors.js';
 import {
   matchDefaults,
@@ -45,13 +46,13 @@ export function readVariants(
   /** Where each `[default=…]` was written, for the "matches no variant" error. */
   const defaultAt = new Map<AstMeta, unknown>();
   let list: unknown;
-  if (isSeq(value)) {
+  if (yamlLib().isSeq(value)) {
     list = value;
-  } else if (isMap(value)) {
+  } else if (yamlLib().isMap(value)) {
     for (const pair of value.items) {
       const k = nodes.deref(pair.key);
       const v = nodes.deref(pair.value);
-      const keyText = isScalar(k) ? String(k.value) : '';
+      const keyText = yamlLib().isScalar(k) ? String(k.value) : '';
       switch (keyText) {
         case 'name':
           name = nodes.identifier(v, 'name', 'a block name (letters, digits, "_", "-")');
@@ -84,7 +85,7 @@ export function readVariants(
       `expected the list of variants (or a mapping with ${HEADER_KEYS.join(', ')}), found ${YamlNodes.describe(value)}`,
     );
   }
-  if (!isSeq(list)) {
+  if (!yamlLib().isSeq(list)) {
     throw nodes.shape(list, `expected the list of variants, found ${YamlNodes.describe(list)}`);
   }
   if (list.items.length === 0) {
@@ -121,7 +122,7 @@ function readMeta(
   meta: AstMeta[],
   defaultAt: Map<AstMeta, unknown>,
 ): void {
-  if (!isSeq(value)) {
+  if (!yamlLib().isSeq(value)) {
     throw nodes.shape(
       value,
       `expected a list of meta data ("- key" or "- key: value"), found ${YamlNodes.describe(value)}`,
@@ -130,13 +131,13 @@ function readMeta(
   const what = 'a meta key (letters, digits, "_", "-")';
   for (const item of value.items) {
     const node = nodes.deref(item);
-    if (isScalar(node)) {
+    if (yamlLib().isScalar(node)) {
       const key = nodes.identifier(node, 'meta', what);
       if (key === 'default') {
         throw nodes.error('CFG_SYNTAX', node, 'expected [default=NAME]: "default" needs a value');
       }
       meta.push({ key, value: undefined });
-    } else if (isMap(node) && node.items.length === 1) {
+    } else if (yamlLib().isMap(node) && node.items.length === 1) {
       const pair = node.items[0] as { key: unknown; value: unknown };
       const key = nodes.identifier(nodes.deref(pair.key), 'meta', what);
       const text = nodes.deref(pair.value);
@@ -175,11 +176,15 @@ function metaValue(nodes: YamlNodes, node: Scalar<string>): string[] {
 function readVariant(item: unknown, ctx: VariantsContext): AstVariant {
   const { nodes } = ctx;
   const node = nodes.deref(item);
-  if (!isMap(node)) {
+  if (!yamlLib().isMap(node)) {
     throw nodes.shape(
       node,
       `expected a variant ("- NAME:" with its statements below), found ${YamlNodes.describe(node)}`,
-      { hint: isScalar(node) ? `write "- ${String(node.value)}:" (with a colon)` : undefined },
+      {
+        hint: yamlLib().isScalar(node)
+          ? `write "- ${String(node.value)}:" (with a colon)`
+          : undefined,
+      },
     );
   }
   const [pair, second] = node.items;
@@ -192,7 +197,7 @@ function readVariant(item: unknown, ctx: VariantsContext): AstVariant {
     );
   }
   const keyNode = nodes.deref(pair.key);
-  if (!isScalar(keyNode)) throw nodes.shape(keyNode, 'a variant name must be text');
+  if (!yamlLib().isScalar(keyNode)) throw nodes.shape(keyNode, 'a variant name must be text');
   const label = String(keyNode.value);
   let name;
   try {
@@ -205,11 +210,11 @@ function readVariant(item: unknown, ctx: VariantsContext): AstVariant {
   let at = name.at;
   let deps: Filter | undefined;
   let body: AstStatement[] = [];
-  if (isMap(value)) {
+  if (yamlLib().isMap(value)) {
     for (const p of value.items) {
       const k = nodes.deref(p.key);
       const v = nodes.deref(p.value);
-      const keyText = isScalar(k) ? String(k.value) : '';
+      const keyText = yamlLib().isScalar(k) ? String(k.value) : '';
       switch (keyText) {
         case 'deps':
           deps = nodes.filter(v, 'deps');

@@ -4,7 +4,8 @@
  * Cartesian text inside the YAML (filters, names, meta data) is read with the `.cfg` lexer
  * and filter grammar, so it means the same and fails with the same codes.
  */
-import { isMap, isScalar, isSeq, type Document, type Scalar } from 'yaml';
+import type { Document, Scalar } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { ConfigError } from '../../errors.js';
 import type { AstStatement } from '../ast.js';
 import type { ConfigFs } from '../config-fs.js';
@@ -56,9 +57,9 @@ export class YamlAstBuilder {
     try {
       const node = this.nodes.deref(this.doc.contents);
       if (isEmpty(node)) return [];
-      if (!isSeq(node)) {
+      if (!yamlLib().isSeq(node)) {
         throw this.nodes.shape(node, `expected a list of statements, found ${describe(node)}`, {
-          hint: isMap(node)
+          hint: yamlLib().isMap(node)
             ? 'start every statement with "- " (order matters and keys may repeat, so statements form a list)'
             : STATEMENT_HINT,
         });
@@ -96,8 +97,8 @@ export class YamlAstBuilder {
   private statement(item: unknown, inCondition: boolean, out: AstStatement[]): void {
     const { nodes } = this;
     const node = nodes.deref(item);
-    if (!isMap(node)) {
-      const text = isScalar(node) ? String(node.value) : '';
+    if (!yamlLib().isMap(node)) {
+      const text = yamlLib().isScalar(node) ? String(node.value) : '';
       throw nodes.shape(node, `expected a statement ("KEY: VALUE"), found ${describe(node)}`, {
         hint: /[=:]/.test(text)
           ? `write YAML "key: value" (or "key +=: value" for other operators), not "${text}"`
@@ -107,7 +108,7 @@ export class YamlAstBuilder {
     const [pair, second] = node.items;
     if (pair === undefined) throw nodes.shape(node, 'expected a statement, found an empty mapping');
     if (second !== undefined) {
-      const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?'));
+      const keys = node.items.map((p) => (yamlLib().isScalar(p.key) ? String(p.key.value) : '?'));
       throw nodes.shape(
         second.key,
         `a statement is a mapping with one key, found ${node.items.length} (${keys.join(', ')})`,
@@ -115,7 +116,7 @@ export class YamlAstBuilder {
       );
     }
     const keyNode = nodes.deref(pair.key);
-    if (!isScalar(keyNode)) throw nodes.shape(keyNode, 'a statement key must be text');
+    if (!yamlLib().isScalar(keyNode)) throw nodes.shape(keyNode, 'a statement key must be text');
     let key: StatementKey;
     try {
       key = classifyKey(String(keyNode.value));
@@ -126,18 +127,18 @@ export class YamlAstBuilder {
     const src = this.src.source(start(keyNode));
     switch (key.kind) {
       case 'assign': {
-        if (!isEmpty(value) && !isScalar(value)) {
+        if (!isEmpty(value) && !yamlLib().isScalar(value)) {
           throw nodes.shape(
             value,
             `the value of "${key.key}" must be text, found ${describe(value)}`,
             {
-              hint: isSeq(value)
+              hint: yamlLib().isSeq(value)
                 ? `a list of words is one text ("${key.key}: a b c"); a condition is written "if FILTER:"`
                 : 'quote the value if it contains ": " or starts with a YAML indicator',
             },
           );
         }
-        const text = isScalar(value) ? String(value.value) : '';
+        const text = yamlLib().isScalar(value) ? String(value.value) : '';
         out.push({ kind: 'assign', op: key.op, key: key.key, value: text, src });
         return;
       }
@@ -219,12 +220,12 @@ export class YamlAstBuilder {
   /** A body: nothing, or a list of statements. */
   private body(value: unknown, inCondition: boolean, what: string): AstStatement[] {
     if (isEmpty(value)) return [];
-    if (isSeq(value)) return this.statements(value, inCondition);
+    if (yamlLib().isSeq(value)) return this.statements(value, inCondition);
     throw this.nodes.shape(
       value,
       `expected a list of statements for ${what}, found ${describe(value)}`,
       {
-        hint: isMap(value)
+        hint: yamlLib().isMap(value)
           ? 'start every statement with "- "'
           : 'put the statements in a list below the key, one "- key: value" per line',
       },

@@ -1,4 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type Scalar } from 'yaml';
+import type { Document, Scalar } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import { ConfigError, type ConfigErrorCode } from '../../errors.js';
 import type { Filter, FilterWord } from '../filter.js';
 import { LineError } from '../line-error.js';
@@ -24,16 +25,16 @@ export class YamlNodes {
     return (
       node === null ||
       node === undefined ||
-      (isScalar(node) && node.type === 'PLAIN' && node.value === '')
+      (yamlLib().isScalar(node) && node.type === 'PLAIN' && node.value === '')
     );
   }
 
   /** How a node is named in messages. */
   static describe(node: unknown): string {
     if (YamlNodes.isEmpty(node)) return 'nothing';
-    if (isSeq(node)) return 'a list';
-    if (isMap(node)) return 'a mapping';
-    if (isScalar(node)) return `the text "${String(node.value)}"`;
+    if (yamlLib().isSeq(node)) return 'a list';
+    if (yamlLib().isMap(node)) return 'a mapping';
+    if (yamlLib().isScalar(node)) return `the text "${String(node.value)}"`;
     return 'something else';
   }
 
@@ -44,7 +45,7 @@ export class YamlNodes {
 
   /** Follows an alias to its anchor; an unknown alias is a YAML error. */
   deref(node: unknown): unknown {
-    if (!isAlias(node)) return node;
+    if (!yamlLib().isAlias(node)) return node;
     const target = node.resolve(this.doc);
     if (target === undefined) {
       throw this.error('CFG_YAML_SYNTAX', node, `unknown alias "*${node.source}"`);
@@ -54,7 +55,7 @@ export class YamlNodes {
 
   /** A value that must be text (a scalar). */
   text(value: unknown, key: string, what: string): Scalar<string> {
-    if (isScalar(value)) return value as Scalar<string>;
+    if (yamlLib().isScalar(value)) return value as Scalar<string>;
     throw this.shape(value, `"${key}" needs ${what}, found ${YamlNodes.describe(value)}`);
   }
 
@@ -85,13 +86,13 @@ export class YamlNodes {
         throw this.fragmentError(e, node, 0);
       }
     };
-    if (isScalar(value)) return { words: parse(value) };
-    if (isSeq(value)) {
+    if (yamlLib().isScalar(value)) return { words: parse(value) };
+    if (yamlLib().isSeq(value)) {
       if (value.items.length === 0) throw this.shape(value, `"${what}" needs at least one word`);
       const words: FilterWord[] = [];
       for (const item of value.items) {
         const node = this.deref(item);
-        if (!isScalar(node)) {
+        if (!yamlLib().isScalar(node)) {
           throw this.shape(
             node,
             `a word of a filter must be text, found ${YamlNodes.describe(node)}`,
