@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parserBench, parserTable } from './parser-bench.js';
+import { statesBench, statesTable } from './states-bench.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -14,6 +15,11 @@ console.error('parser benchmark');
 results.parser = await parserBench({ quick });
 console.log('\n## Parser\n');
 console.log(parserTable(results.parser));
+
+console.error('states benchmark');
+results.states = await statesBench({ quick });
+console.log('\n## States\n');
+console.log(statesTable(results.states));
 
 mkdirSync(join(root, 'bench', 'out'), { recursive: true });
 writeFileSync(join(root, 'bench', 'out', 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -70,7 +70,10 @@ export const STATE_ERROR_CODES = [
   'STATE_BAD_POLICY',
   /** A policy said abort. */
   'STATE_ABORT',
-  /** The state (or root) that an operation needs is missing. */
+  /**
+   * What an operation needs is missing: the state or root, the image to save, the running vm of
+   * a vm state, the `raw_image` to convert.
+   */
   'STATE_MISSING',
   /** The operation would break a chain of states or overwrite what a policy protects. */
   'STATE_REFUSED',
@@ -78,7 +81,10 @@ export const STATE_ERROR_CODES = [
   'STATE_BAD_BACKEND',
   /** Another holder has the lock and it did not come free in time. */
   'STATE_LOCKED',
-  /** A state on disk that does not match its manifest or is not readable. */
+  /**
+   * A state on disk that does not match its manifest or is not readable, or an operation that
+   * failed half-way and left data outside its place (the message says where).
+   */
   'STATE_CORRUPT',
 ] as const;
 export type StateErrorCode = (typeof STATE_ERROR_CODES)[number];

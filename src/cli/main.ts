@@ -16,6 +16,14 @@ usage: cartograph <command> [options]
 commands:
   params FILE [EXTRA...]   parse a Cartesian config and print its dicts
   convert-config FILE      print a config in the other syntax (.cfg <-> YAML)
+  show [KEY=VALUE...]      print the states of the objects (images and vms)
+  check [KEY=VALUE...]     exit 0 when every state named by check_state exists, else 1
+  get | set | unset        restore / save / remove the states named by get_state,
+                           set_state, unset_state (policies get_mode, set_mode, unset_mode)
+  push | pop               save / restore-and-remove the states named by push_state, pop_state
+  create | clean           make / remove the images (image_size or raw_image)
+  convert                  convert raw_image into a compressed qcow2 image
+  boot | shutdown          start the vms (left running) / stop them cleanly
   list                     the nodes a run would consider, with their objects
   graph                    the node graph as dot, mermaid or json
 
@@ -27,6 +35,18 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   params: async () => (await import('./params-command.js')).paramsCommand,
   'convert-config': async () => (await import('./convert-config-command.js')).convertConfigCommand,
+  show: async () => (await import('./state-command.js')).stateCommand('show'),
+  check: async () => (await import('./state-command.js')).stateCommand('check'),
+  get: async () => (await import('./state-command.js')).stateCommand('get'),
+  set: async () => (await import('./state-command.js')).stateCommand('set'),
+  unset: async () => (await import('./state-command.js')).stateCommand('unset'),
+  push: async () => (await import('./state-command.js')).stateCommand('push'),
+  pop: async () => (await import('./state-command.js')).stateCommand('pop'),
+  create: async () => (await import('./state-command.js')).stateCommand('create'),
+  clean: async () => (await import('./state-command.js')).stateCommand('clean'),
+  convert: async () => (await import('./state-command.js')).stateCommand('convert'),
+  boot: async () => (await import('./state-command.js')).stateCommand('boot'),
+  shutdown: async () => (await import('./state-command.js')).stateCommand('shutdown'),
   list: async () => (await import('./list-command.js')).listCommand,
   graph: async () => (await import('./graph-command.js')).graphCommand,
 };

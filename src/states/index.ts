@@ -1,0 +1,43 @@
+/**
+ * The states module: saving and restoring states of vms and their images with real QEMU
+ * (re-exports only). Targets are plain data (`StateTarget`); operations take a
+ * `StateContext`, return what they did per object, emit events and never print.
+ */
+export type { ImageTarget, StateTarget, VmTarget } from './state-target.js';
+export type { StateContext } from './state-context.js';
+export type { StateEvent } from './state-event.js';
+export type { StateOp } from './state-op.js';
+export type { PolicyChoice, RootOutcome, StateAction, StateResult } from './state-result.js';
+export type { BackendName } from './backend-name.js';
+export type { StateInfo } from './state-info.js';
+export type { ShowResult } from './show-result.js';
+export type { CheckResult } from './check-result.js';
+export type { StateQuery } from './state-query.js';
+export type { RunningVm } from './running-vm.js';
+export type { Policy } from './parse-policy.js';
+export { StateAbortError, type StateAbortDetails } from './state-abort-error.js';
+export { StateLocks } from './state-locks.js';
+export { POLICY_RULES, type PolicyKind } from './policy-rules.js';
+export { parsePolicy } from './parse-policy.js';
+
+export { showStates } from './show-states.js';
+export { checkStates } from './check-states.js';
+export { probeStates } from './probe-states.js';
+export { getStates } from './get-states.js';
+export { setStates } from './set-states.js';
+export { unsetStates } from './unset-states.js';
+export { pushStates } from './push-states.js';
+export { popStates } from './pop-states.js';
+export { createRoots } from './create-roots.js';
+export { cleanRoots } from './clean-roots.js';
+export { convertRawImage } from './convert-raw-image.js';
+export { bootVms } from './boot-vms.js';
+export { shutdownVms } from './shutdown-vms.js';
+export { bootVm } from './boot-vm.js';
+export { shutdownVm } from './shutdown-vm.js';
+export { findVm } from './find-vm.js';
+
+export { imagePath } from './image-path.js';
+export { imageFormatOf } from './image-format-of.js';
+export { poolDir } from './pool-dir.js';
+export { vmRunDir, type VmRunDir } from './vm-run-dir.js';
