@@ -61,7 +61,9 @@ export function loadObjects(options: LoadObjectsOptions): ObjectSet {
     });
     const variants: VmObject[] = [];
     const ids = new Map<string, string>();
+    let any = false;
     for (const d of cfg.dicts()) {
+      any = true;
       const params = new Params(d);
       const name = params.get('name') ?? '';
       const variant = (params.get('shortname') ?? '')
@@ -99,6 +101,17 @@ export function loadObjects(options: LoadObjectsOptions): ObjectSet {
         labels: labelsOf(name),
         images,
       });
+    }
+    if (!any) {
+      const narrowed =
+        (options.only?.get(vm) ?? []).length + (options.no?.get(vm) ?? []).length > 0;
+      throw new ConfigError(
+        'CFG_BAD_VALUE',
+        narrowed
+          ? `no variant of vm "${vm}" is left by the only_${vm} / no_${vm} filters`
+          : `the objects config ${options.file} has no variants for vm "${vm}"`,
+        { hint: `the vm's variants are the dicts "only ${vm}" selects in ${options.file}` },
+      );
     }
     vms.set(vm, variants);
   }

@@ -15,7 +15,9 @@ export function checkStateName(name: string, what = 'state'): void {
   if (!SAFE.test(name)) problem = 'use only letters, digits, "_", "." and "-"';
   else if (/^\d+$/.test(name)) problem = 'a purely numeric name is taken for a snapshot id by qemu';
   else if (name.includes('..') || name === '.') problem = '".." and "." are not allowed';
-  else if (name.startsWith('-')) problem = 'it must not start with "-"';
+  else if (name.startsWith('-') || name.startsWith('.')) {
+    problem = 'it must not start with "-" or "."';
+  }
   if (problem !== undefined) {
     throw new ConfigError(
       'CFG_BAD_VALUE',

@@ -67,3 +67,4 @@ export { readVmRunState } from './read-vm-run-state.js';
 export { cleanStaleRunDir, type StaleRunDirCleanup } from './clean-stale-run-dir.js';
 export { repairLeaks, type ImageRepair } from './repair-leaks.js';
 export { isProcessAlive } from './is-process-alive.js';
+export { findRunningVm, type RunDirStatus } from './find-running-vm.js';

@@ -4,7 +4,7 @@
  * `failFast`, cancellation. Outcomes are data; the work itself is the executor's.
  */
 import pLimit from 'p-limit';
-import { LockSet } from './lock-set.js';
+import { StateLocks } from '../states/state-locks.js';
 
 export interface ScheduledTask {
   readonly id: string;
@@ -68,7 +68,9 @@ export async function runSchedule(
     }
   }
   const limit = pLimit(Math.max(1, options.jobs ?? 1));
-  const locks = new LockSet();
+  // Its own lock table: nodes hold their objects for their whole run, while the state
+  // operations inside a node take the shared table's finer locks.
+  const locks = new StateLocks();
   const emit = options.onEvent ?? (() => undefined);
   const signal = options.signal ?? new AbortController().signal;
   // A function, so that the compiler does not assume the flag stays what it was.

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { GraphError } from '../../../src/errors.js';
 import { buildGraph } from '../../../src/graph/build-graph.js';
 import { loadNodes } from '../../../src/graph/load-nodes.js';
@@ -43,7 +43,7 @@ variants:
 `;
 
 function setup(nodes = NODES, only?: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'cartograph-graph-'));
+  const dir = tempDir('cartograph-graph-');
   writeFileSync(join(dir, 'objects.cfg'), OBJECTS);
   writeFileSync(join(dir, 'nodes.cfg'), nodes);
   const objects = loadObjects({ file: 'objects.cfg', cwd: dir });

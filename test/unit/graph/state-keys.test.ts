@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { buildGraph } from '../../../src/graph/build-graph.js';
 import { loadNodes } from '../../../src/graph/load-nodes.js';
 import { loadObjects } from '../../../src/graph/load-objects.js';
@@ -26,7 +26,7 @@ variants:
 `;
 
 function keysOf(nodes: string, objects = OBJECTS, tokens: [string, string][] = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'cartograph-keys-'));
+  const dir = tempDir('cartograph-keys-');
   writeFileSync(join(dir, 'o.cfg'), objects);
   writeFileSync(join(dir, 'n.cfg'), nodes);
   const graph = buildGraph({
