@@ -24,11 +24,11 @@ export default tseslint.config(
   },
   {
     // Launchers, scripts, benchmarks and the CLI's entry may print; tests may use loose typing helpers.
-    files: ['bin/**', 'scripts/**', 'bench/**'],
+    files: ['bin/**', 'scripts/**', 'bench/**', 'configs/scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
   prettier,

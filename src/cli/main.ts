@@ -14,6 +14,10 @@ const HELP = `cartograph ${VERSION}: prepare virtual-machine test environments
 usage: cartograph <command> [options]
 
 commands:
+  run [KEY=VALUE...]       build the missing states, reuse the rest, run the tests
+  plan [KEY=VALUE...]      what run would do and why (changes nothing)
+  list                     the nodes a run would consider, with their objects
+  graph                    the node graph as dot, mermaid or json
   params FILE [EXTRA...]   parse a Cartesian config and print its dicts
   convert-config FILE      print a config in the other syntax (.cfg <-> YAML)
   show [KEY=VALUE...]      print the states of the objects (images and vms)
@@ -24,8 +28,6 @@ commands:
   create | clean           make / remove the images (image_size or raw_image)
   convert                  convert raw_image into a compressed qcow2 image
   boot | shutdown          start the vms (left running) / stop them cleanly
-  list                     the nodes a run would consider, with their objects
-  graph                    the node graph as dot, mermaid or json
 
 Run "cartograph <command> --help" for the options of a command.
 `;
@@ -48,6 +50,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   boot: async () => (await import('./state-command.js')).stateCommand('boot'),
   shutdown: async () => (await import('./state-command.js')).stateCommand('shutdown'),
   list: async () => (await import('./list-command.js')).listCommand,
+  plan: async () => (await import('./plan-command.js')).planCommand,
+  run: async () => (await import('./run-command.js')).runCommand,
   graph: async () => (await import('./graph-command.js')).graphCommand,
 };
 

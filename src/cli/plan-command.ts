@@ -1,0 +1,29 @@
+/** `cartograph plan`: what a run would do and why, without changing anything. */
+import { EXIT, type CliIo } from './cli-io.js';
+import { formatPlan } from './format-plan.js';
+import { prepareRun, RUN_OPTIONS_HELP } from './prepare-run.js';
+import { writeAll } from './write-all.js';
+
+const HELP = `usage: cartograph plan [--json] [options] [KEY=VALUE...]
+
+Shows which setup nodes a run would build, which states it would reuse, and why. Nothing is
+changed: the state backends are only asked which states exist.
+
+options:
+  --json               the plan as JSON
+${RUN_OPTIONS_HELP}`;
+
+export async function planCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const prepared = await prepareRun(argv, io);
+  if (prepared === 'help') {
+    await writeAll(io.stdout, HELP);
+    return EXIT.ok;
+  }
+  await writeAll(
+    io.stdout,
+    prepared.values.json === true
+      ? JSON.stringify(prepared.plan, null, 2) + '\n'
+      : formatPlan(prepared.plan),
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,246 @@
+/**
+ * Runs nodes on this machine: brings a node's objects to the states it gets (roots created,
+ * vms booted as needed), runs its command with its params in a JSON file and environment
+ * variables (never spliced into the command text), saves the states it sets, and stops the
+ * vms it started. The scheduler only sees the `NodeWork` interface, so other executors (remote
+ * workers) can take its place.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { RunError } from '../errors.js';
+import type { BoundNode } from '../graph/build-graph.js';
+import { dictToJson } from '../parser/dict.js';
+import { ROOT_STATE_NAMES } from '../params/check-state-name.js';
+import type { Params } from '../params/params.js';
+import {
+  bootVms,
+  createRoots,
+  findVm,
+  getStates,
+  imagePath,
+  setStates,
+  shutdownVms,
+  type ImageTarget,
+  type StateContext,
+  type StateEvent,
+  type VmTarget,
+} from '../states/index.js';
+import type { NodeWork } from './execute-plan.js';
+import { nodeTargets, type NodeTarget } from './node-targets.js';
+import { runNodeCommand } from './run-node-command.js';
+
+export interface LocalExecutorOptions {
+  /** Where relative paths of params resolve (the user's working directory). */
+  readonly cwd: string;
+  /** Directory of vm run directories (shared with `cartograph boot`). */
+  readonly vmRunDir: string;
+  /** This run's directory: per-node logs, params files and work directories. */
+  readonly runDir: string;
+  /** Directory of the nodes config, given to commands as `CARTOGRAPH_CONFIG_DIR`. */
+  readonly configDir: string;
+  readonly onStateEvent?: (nodeId: string, event: StateEvent) => void;
+}
+
+export class LocalExecutor implements NodeWork {
+  constructor(private readonly options: LocalExecutorOptions) {}
+
+  resources(node: BoundNode): readonly string[] {
+    const keys: string[] = [];
+    for (const { target } of this.targets(node)) {
+      keys.push(`vm:${target.id}`);
+      for (const image of target.images) keys.push(`image:${imagePath(image, this.options.cwd)}`);
+    }
+    return keys;
+  }
+
+  logFile(node: BoundNode): string {
+    return join(this.nodeDir(node), 'log.txt');
+  }
+
+  async run(
+    node: BoundNode,
+    attempt: number,
+    signal: AbortSignal,
+    step: (what: string) => void,
+  ): Promise<void> {
+    const dir = this.nodeDir(node);
+    mkdirSync(dir, { recursive: true });
+    const ctx: StateContext = {
+      cwd: this.options.cwd,
+      runDir: this.options.vmRunDir,
+      signal,
+      onEvent: (e) => this.options.onStateEvent?.(node.id, e),
+    };
+    const targets = this.targets(node);
+    const booted: VmTarget[] = [];
+    try {
+      // 1. The states the node starts from. A vm state brings back disk and RAM together, so
+      // a vm whose state is got does not also get image states.
+      for (const { target } of targets) {
+        const vmState = has(target.params, 'get_state');
+        if (vmState) {
+          step(`get ${target.params.get('get_state') ?? ''} of ${target.id}`);
+          await getStates([target], ctx);
+          booted.push(target);
+          continue;
+        }
+        // A root is made by the backend (check_mode, default: create it when missing).
+        const withState = target.images.filter((i) => has(i.params, 'get_state') && !isRoot(i));
+        const plain = target.images.filter((i) => !has(i.params, 'get_state') || isRoot(i));
+        if (plain.length > 0) {
+          step(`root of ${plain.map((i) => i.id).join(', ')}`);
+          await createRoots(plain, ctx);
+        }
+        if (withState.length > 0) {
+          step(`get ${describe(withState, 'get_state')}`);
+          await getStates(withState, ctx);
+        }
+        if (has(target.params, 'set_state') || target.params.get('boot') === 'yes') {
+          step(`boot ${target.id}`);
+          await bootVms([target], ctx);
+          booted.push(target);
+        }
+      }
+      // 2. The node's own work.
+      await this.execute(node, targets, dir, signal, step, attempt);
+      // 3. The states it leaves: vm states while the vm runs, then image states (which stop
+      // the vm first).
+      for (const { target } of targets) {
+        if (has(target.params, 'set_state')) {
+          step(`set ${target.params.get('set_state') ?? ''} of ${target.id}`);
+          await setStates([target], ctx);
+        }
+        const images = target.images.filter((i) => has(i.params, 'set_state'));
+        if (images.length > 0) {
+          step(`set ${describe(images, 'set_state')}`);
+          await setStates(images, ctx);
+        }
+      }
+    } finally {
+      // Vms started for the node do not outlive it: they would hold their images.
+      if (booted.length > 0) {
+        await shutdownVms(booted, { ...ctx, signal: undefined }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async execute(
+    node: BoundNode,
+    targets: readonly NodeTarget[],
+    dir: string,
+    signal: AbortSignal,
+    step: (what: string) => void,
+    attempt: number,
+  ): Promise<void> {
+    const type =
+      node.variant.params.get('type') ?? (has(node.variant.params, 'command') ? 'command' : 'noop');
+    if (type === 'noop') return;
+    if (type !== 'command') {
+      throw new RunError(
+        'RUN_BAD_TYPE',
+        `node ${node.variant.name}: type "${type}" is neither command nor noop`,
+      );
+    }
+    const command = node.variant.params.get('command') ?? '';
+    if (command.trim() === '') {
+      throw new RunError(
+        'RUN_BAD_TYPE',
+        `node ${node.variant.name} has type command but no command`,
+      );
+    }
+    const env: Record<string, string> = {
+      CARTOGRAPH_NODE: node.id,
+      CARTOGRAPH_CONFIG_DIR: this.options.configDir,
+      CARTOGRAPH_ATTEMPT: String(attempt),
+    };
+    const objects: Record<string, unknown> = {};
+    for (const { vm, target } of targets) {
+      const running = await findVm(target, {
+        cwd: this.options.cwd,
+        runDir: this.options.vmRunDir,
+      });
+      const images: Record<string, unknown> = {};
+      for (const image of target.images) {
+        const path = imagePath(image, this.options.cwd);
+        images[image.name] = {
+          id: image.id,
+          path,
+          params: dictToJson(new Map(image.params.entries())),
+        };
+        env[`CARTOGRAPH_IMAGE_${envName(vm.name)}_${envName(image.name)}`] = path;
+      }
+      if (running !== undefined) env[`CARTOGRAPH_QMP_${envName(vm.name)}`] = running.qmpSocket;
+      objects[vm.id] = {
+        vm: vm.name,
+        variant: vm.variant,
+        params: dictToJson(new Map(target.params.entries())),
+        images,
+        ...(running === undefined ? {} : { qmp: running.qmpSocket }),
+      };
+    }
+    const first = targets[0];
+    if (first !== undefined) {
+      env.CARTOGRAPH_VM = first.vm.name;
+      const image = first.target.images[0];
+      if (image !== undefined) env.CARTOGRAPH_IMAGE = imagePath(image, this.options.cwd);
+    }
+    const paramsFile = join(dir, 'params.json');
+    writeFileSync(
+      paramsFile,
+      JSON.stringify(
+        {
+          node: {
+            id: node.id,
+            name: node.variant.name,
+            params: dictToJson(new Map(node.variant.params.entries())),
+          },
+          objects,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    env.CARTOGRAPH_PARAMS = paramsFile;
+    step('command');
+    const timeout = node.variant.params.getNumeric('command_timeout', 0);
+    await runNodeCommand({
+      command,
+      cwd: dir,
+      env,
+      logFile: this.logFile(node),
+      signal,
+      ...(timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
+    });
+  }
+
+  private targets(node: BoundNode): NodeTarget[] {
+    return nodeTargets(node);
+  }
+
+  private nodeDir(node: BoundNode): string {
+    return resolve(this.options.runDir, 'nodes', safeName(node.id));
+  }
+}
+
+function isRoot(image: ImageTarget): boolean {
+  return ROOT_STATE_NAMES.has(image.params.get('get_state') ?? '');
+}
+
+function has(params: Params, key: string): boolean {
+  const v = params.get(key);
+  return v !== undefined && v !== '';
+}
+
+function describe(images: readonly ImageTarget[], param: string): string {
+  return images.map((i) => `${i.params.get(param) ?? ''} of ${i.id}`).join(', ');
+}
+
+/** `vm-1` → `VM_1`: environment variable names are upper-case letters, digits and `_`. */
+function envName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/** A node id as a directory name. */
+function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.,@-]/g, '_');
+}

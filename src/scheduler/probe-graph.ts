@@ -1,0 +1,35 @@
+/**
+ * Asks the state backends which of the states a graph's nodes get and set exist, all at once
+ * (read-only; the backends bound the number of QEMU programs at a time).
+ */
+import type { BoundNode, NodeGraph } from '../graph/build-graph.js';
+import { stateRefKey } from '../graph/state-ref.js';
+import { probeStates, type StateContext, type StateQuery } from '../states/index.js';
+import { nodeTargets } from './node-targets.js';
+
+/** Existence of each state by `stateRefKey`. */
+export async function probeGraph(
+  graph: NodeGraph,
+  ctx: StateContext,
+): Promise<Map<string, boolean>> {
+  const queries: StateQuery[] = [];
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (const id of graph.order) {
+    const node = graph.nodes.get(id) as BoundNode;
+    const targets = nodeTargets(node);
+    for (const request of [...node.gets, ...node.sets]) {
+      const key = stateRefKey(request);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const vm = targets.find((t) => t.vm.id === request.vm.id)?.target;
+      const target =
+        request.type === 'vms' ? vm : vm?.images.find((i) => i.id === request.objectId);
+      if (target === undefined) continue;
+      queries.push({ target, state: request.state });
+      keys.push(key);
+    }
+  }
+  const found = await probeStates(queries, ctx);
+  return new Map(keys.map((k, i) => [k, found[i] === true]));
+}
