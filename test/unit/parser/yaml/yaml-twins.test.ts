@@ -32,6 +32,17 @@ describe('YAML twins', () => {
     );
   });
 
+  it('configs/yaml/nodes.yaml is configs/nodes.cfg', () => {
+    const run = (file: string): unknown[] => {
+      const config = new CartesianConfig({ cwd: repo });
+      config.parseFile(file);
+      return [...config.dicts()].map((d) => sameFileNames(dictToJson(d)));
+    };
+    const fromCfg = run('configs/nodes.cfg');
+    expect(fromCfg.length).toBeGreaterThan(0);
+    expect(run('configs/yaml/nodes.yaml')).toEqual(fromCfg);
+  });
+
   it('the side-by-side example of docs/yaml-config.md', () => {
     const doc = readFileSync(join(repo, 'docs', 'yaml-config.md'), 'utf8');
     const table = doc.slice(doc.indexOf('<table>'), doc.indexOf('</table>'));
