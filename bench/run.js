@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { graphTables, parallelBench, planningBench } from './graph-bench.js';
 import { parserBench, parserTable } from './parser-bench.js';
 import { statesBench, statesTable } from './states-bench.js';
 
@@ -20,6 +21,14 @@ console.error('states benchmark');
 results.states = await statesBench({ quick });
 console.log('\n## States\n');
 console.log(statesTable(results.states));
+
+console.error('graph and scheduler benchmark');
+results.planning = planningBench();
+results.parallel = parallelBench(
+  quick ? { ks: [2, 4], seconds: 0.5 } : { ks: [2, 4, 8], seconds: 1 },
+);
+console.log('\n## Planning and parallel runs\n');
+console.log(graphTables(results.planning, results.parallel));
 
 mkdirSync(join(root, 'bench', 'out'), { recursive: true });
 writeFileSync(join(root, 'bench', 'out', 'results.json'), JSON.stringify(results, null, 2) + '\n');

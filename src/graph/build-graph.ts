@@ -16,6 +16,7 @@ import type { Params } from '../params/params.js';
 import type { ObjectSet } from './load-objects.js';
 import type { NodeSet } from './load-nodes.js';
 import type { NodeVariant } from './node-variant.js';
+import { MinHeap } from './min-heap.js';
 import { imageStateParams, mergeParams, vmStateParams } from './scoped-params.js';
 import { stateRefKey, type StateRef } from './state-ref.js';
 import type { TestObject, VmObject } from './test-object.js';
@@ -66,6 +67,18 @@ class GraphBuilder {
   private readonly bound = new Map<string, MutableNode>();
   private readonly graph = new Graph({ directed: true, multigraph: false });
   private readonly filterCache = new Map<string, Filter>();
+  /** The vm variants each node variant may use, per vm (narrowed by only_/no_). */
+  private readonly allowedCache = new Map<
+    string,
+    { list: readonly VmObject[]; ids: ReadonlySet<string> }
+  >();
+  /** Scoped params of a node variant on a vm variant: the vm's, then each image's. */
+  /** Values of every `set_state…` parameter of a dict, whatever its suffixes. */
+  private readonly setValues = new WeakMap<Params, ReadonlySet<string>>();
+  private readonly scopedCache = new Map<
+    string,
+    { vm: Params; images: ReadonlyMap<string, Params> }
+  >();
 
   constructor(private readonly options: BuildGraphOptions) {}
 
@@ -98,6 +111,23 @@ class GraphBuilder {
   }
 
   private variantsOf(vm: string, variant: NodeVariant): readonly VmObject[] {
+    return this.allowed(vm, variant).list;
+  }
+
+  private allowed(
+    vm: string,
+    variant: NodeVariant,
+  ): { list: readonly VmObject[]; ids: ReadonlySet<string> } {
+    const cacheKey = `${variant.index}|${vm}`;
+    const known = this.allowedCache.get(cacheKey);
+    if (known !== undefined) return known;
+    const list = this.narrow(vm, variant);
+    const entry = { list, ids: new Set(list.map((o) => o.id)) };
+    this.allowedCache.set(cacheKey, entry);
+    return entry;
+  }
+
+  private narrow(vm: string, variant: NodeVariant): readonly VmObject[] {
     const all = this.options.objects.vms.get(vm);
     if (all === undefined) {
       throw new GraphError(
@@ -155,8 +185,26 @@ class GraphBuilder {
   }
 
   /** The states a node gets and sets on one vm variant and its images. */
+  /** A node variant's params on a vm variant, scoped for the vm and for each image (cached). */
+  private scoped(
+    variant: NodeVariant,
+    vm: VmObject,
+  ): { vm: Params; images: ReadonlyMap<string, Params> } {
+    const cacheKey = `${variant.index}|${vm.id}`;
+    let entry = this.scopedCache.get(cacheKey);
+    if (entry === undefined) {
+      const merged = mergeParams(vm.params, variant.params);
+      entry = {
+        vm: vmStateParams(merged, vm.name),
+        images: new Map(vm.images.map((i) => [i.name, imageStateParams(merged, vm.name, i.name)])),
+      };
+      this.scopedCache.set(cacheKey, entry);
+    }
+    return entry;
+  }
+
   private requests(node: MutableNode, vm: VmObject): void {
-    const merged = mergeParams(vm.params, node.variant.params);
+    const scoped = this.scoped(node.variant, vm);
     const add = (object: TestObject, params: Params): void => {
       const type = object.kind;
       for (const [op, list] of [
@@ -169,8 +217,8 @@ class GraphBuilder {
         list.push({ type, objectId: object.id, state, object, vm, params });
       }
     };
-    add(vm, vmStateParams(merged, vm.name));
-    for (const image of vm.images) add(image, imageStateParams(merged, vm.name, image.name));
+    add(vm, scoped.vm);
+    for (const image of vm.images) add(image, scoped.images.get(image.name) as Params);
   }
 
   /** The one node that sets `request`'s state for its object. */
@@ -231,17 +279,17 @@ class GraphBuilder {
     if (!names.includes(request.vm.name)) return undefined;
     const vms: VmObject[] = [];
     for (const name of names) {
-      const allowed = this.variantsOf(name, variant);
+      const allowed = this.allowed(name, variant);
       if (name === request.vm.name) {
-        if (!allowed.some((o) => o.id === request.vm.id)) return undefined;
+        if (!allowed.ids.has(request.vm.id)) return undefined;
         vms.push(request.vm);
         continue;
       }
       const shared = consumer.vms.find((o) => o.name === name);
-      if (shared !== undefined && allowed.some((o) => o.id === shared.id)) {
+      if (shared !== undefined && allowed.ids.has(shared.id)) {
         vms.push(shared);
-      } else if (allowed.length === 1) {
-        vms.push(allowed[0] as VmObject);
+      } else if (allowed.list.length === 1) {
+        vms.push(allowed.list[0] as VmObject);
       } else {
         return undefined;
       }
@@ -256,24 +304,42 @@ class GraphBuilder {
   ): boolean {
     const vm = vms.find((o) => o.id === request.vm.id);
     if (vm === undefined) return false;
-    const merged = mergeParams(vm.params, variant.params);
+    // Cheap test first: a state can only be set if some set_state… parameter names it.
+    if (
+      !this.stateValues(variant.params).has(request.state) &&
+      !this.stateValues(vm.params).has(request.state)
+    ) {
+      return false;
+    }
+    const scoped = this.scoped(variant, vm);
     const params =
-      request.object.kind === 'vms'
-        ? vmStateParams(merged, vm.name)
-        : imageStateParams(merged, vm.name, request.object.name);
-    return params.get('set_state') === request.state;
+      request.object.kind === 'vms' ? scoped.vm : scoped.images.get(request.object.name);
+    return params?.get('set_state') === request.state;
+  }
+
+  private stateValues(params: Params): ReadonlySet<string> {
+    let values = this.setValues.get(params);
+    if (values === undefined) {
+      const found = new Set<string>();
+      for (const key of params.keys()) {
+        if (key.startsWith('set_state')) found.add(params.get(key) ?? '');
+      }
+      values = found;
+      this.setValues.set(params, values);
+    }
+    return values;
   }
 
   /** Node ids in dependency order, ties broken by config order then id. */
   private order(): string[] {
     const indeg = new Map<string, number>();
     for (const id of this.bound.keys()) indeg.set(id, this.graph.predecessors(id)?.length ?? 0);
-    const ready = [...this.bound.values()].filter((n) => indeg.get(n.id) === 0);
+    const before = (a: MutableNode, b: MutableNode): boolean =>
+      a.variant.index !== b.variant.index ? a.variant.index < b.variant.index : a.id < b.id;
+    const ready = new MinHeap<MutableNode>(before);
+    for (const n of this.bound.values()) if (indeg.get(n.id) === 0) ready.push(n);
     const out: string[] = [];
-    const rank = (n: MutableNode): string => `${String(n.variant.index).padStart(8, '0')}|${n.id}`;
-    while (ready.length > 0) {
-      ready.sort((a, b) => (rank(a) < rank(b) ? -1 : 1));
-      const n = ready.shift() as MutableNode;
+    for (let n = ready.pop(); n !== undefined; n = ready.pop()) {
       out.push(n.id);
       for (const s of this.graph.successors(n.id) ?? []) {
         const d = (indeg.get(s) ?? 0) - 1;

@@ -66,6 +66,15 @@ export class Params {
    */
   objectParams(name: string): Params {
     const suffix = `_${name}`;
+    let any = false;
+    for (const key of this.map.keys()) {
+      if (key.endsWith(suffix)) {
+        any = true;
+        break;
+      }
+    }
+    // Nothing to scope: the same params (they are never changed in place).
+    if (!any) return this;
     const copy = new Map(this.map);
     for (const key of [...copy.keys()]) {
       if (key.endsWith(suffix)) {
