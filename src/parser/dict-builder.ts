@@ -18,16 +18,68 @@ import { statementDiagnostic } from './source-location-of.js';
 
 const SUBST = /\$\{(.+?)\}/g;
 
+/** A value split around its `${name}` references: parts[0] name[0] parts[1] name[1] … */
+interface Template {
+  readonly parts: readonly string[];
+  readonly names: readonly string[];
+  /** Where each reference starts, to keep the rest verbatim after an unknown name. */
+  readonly starts: readonly number[];
+}
+
+/** What applying an assignment needs beyond its text, computed once per statement. */
+interface Compiled {
+  readonly reserved: boolean;
+  readonly template: Template | undefined;
+  regex?: RegExp;
+}
+
+const compiled = new WeakMap<AssignStatement, Compiled>();
+const templates = new Map<string, Template>();
+
+function compiledOf(s: AssignStatement): Compiled {
+  let c = compiled.get(s);
+  if (c === undefined) {
+    c = {
+      reserved: RESERVED_KEYS.has(s.key),
+      template: s.value.includes('$') ? templateOf(s.value) : undefined,
+    };
+    compiled.set(s, c);
+  }
+  return c;
+}
+
+function templateOf(value: string): Template {
+  let t = templates.get(value);
+  if (t === undefined) {
+    const parts: string[] = [];
+    const names: string[] = [];
+    const starts: number[] = [];
+    let start = 0;
+    SUBST.lastIndex = 0;
+    for (let m = SUBST.exec(value); m !== null; m = SUBST.exec(value)) {
+      parts.push(value.slice(start, m.index));
+      names.push(m[1] ?? '');
+      starts.push(m.index);
+      start = SUBST.lastIndex;
+    }
+    parts.push(value.slice(start));
+    t = { parts, names, starts };
+    // Bounded: values are config text, but strings fed through substitute() are not.
+    if (templates.size < 10_000) templates.set(value, t);
+  }
+  return t;
+}
+
 export class DictBuilder {
   /** Flattened copy used for `${}` lookups once keys carry suffixes; dropped on change. */
   private flat: ShapedDict | undefined;
 
   constructor(
-    readonly d: ShapedDict,
-    private readonly ctx: readonly CtxLabel[],
+    public d: ShapedDict,
+    private ctx: readonly CtxLabel[],
     private readonly skipdups: boolean,
     /** Outcomes of conditions the expander already decided for this path. */
-    private readonly decided?: ConditionLog,
+    private decided?: ConditionLog,
   ) {}
 
   applyAll(items: readonly Statement[]): void {
@@ -71,17 +123,22 @@ export class DictBuilder {
 
   /** `${name}` substitution; stops at the first unknown name and keeps the rest verbatim. */
   substitute(value: string): string {
-    if (!value.includes('$')) return value;
-    let out = '';
-    let start = 0;
-    SUBST.lastIndex = 0;
-    for (let m = SUBST.exec(value); m !== null; m = SUBST.exec(value)) {
-      const v = this.lookup(m[1] ?? '');
-      if (v === undefined) break;
-      out += value.slice(start, m.index) + pyStr(v);
-      start = SUBST.lastIndex;
+    return value.includes('$') ? this.fill(templateOf(value), value) : value;
+  }
+
+  private fill(t: Template, value: string): string {
+    let out = t.parts[0] as string;
+    for (let i = 0; i < t.names.length; i++) {
+      const v = this.lookup(t.names[i] as string);
+      if (v === undefined) return out + value.slice(t.starts[i]);
+      out += (typeof v === 'string' ? v : pyStr(v)) + (t.parts[i + 1] as string);
     }
-    return out + value.slice(start);
+    return out;
+  }
+
+  /** The value of an assignment, substituted (compiled once per statement). */
+  private valueOf(s: AssignStatement, c: Compiled): string {
+    return c.template === undefined ? s.value : this.fill(c.template, s.value);
   }
 
   private set(key: string, value: string): void {
@@ -90,25 +147,26 @@ export class DictBuilder {
   }
 
   private assign(s: AssignStatement): void {
+    const c = compiledOf(s);
     const { key, op } = s;
     switch (op) {
       case '=':
-        if (!RESERVED_KEYS.has(key)) this.set(key, this.substitute(s.value));
+        if (!c.reserved) this.set(key, this.valueOf(s, c));
         return;
       case '+=':
-        if (!RESERVED_KEYS.has(key)) this.set(key, this.str(key) + this.substitute(s.value));
+        if (!c.reserved) this.set(key, this.str(key) + this.valueOf(s, c));
         return;
       case '<=':
-        if (!RESERVED_KEYS.has(key)) this.set(key, this.substitute(s.value) + this.str(key));
+        if (!c.reserved) this.set(key, this.valueOf(s, c) + this.str(key));
         return;
       case '~=':
-        if (!RESERVED_KEYS.has(key) && !this.d.has(key)) this.set(key, this.substitute(s.value));
+        if (!c.reserved && !this.d.has(key)) this.set(key, this.valueOf(s, c));
         return;
       case '?=':
       case '?+=':
       case '?<=': {
-        const re = compileKey(s);
-        const value = this.substitute(s.value);
+        const re = (c.regex ??= compileKey(s));
+        const value = this.valueOf(s, c);
         const vals = this.d.vals;
         for (const i of this.d.shape.matching(re)) {
           const old = vals[i] as string;
@@ -122,7 +180,7 @@ export class DictBuilder {
 
   private str(key: string): string {
     const v = this.d.get(key);
-    return v === undefined ? '' : pyStr(v);
+    return v === undefined ? '' : typeof v === 'string' ? v : pyStr(v);
   }
 
   private del(name: string): void {
@@ -141,11 +199,23 @@ export class DictBuilder {
   }
 
   private mapFile(dest: string, file: string, name: string): void {
+    const at = dest === '_name_map_file' ? this.d.shape.nameMapAt : this.d.shape.shortMapAt;
     // Copied, not changed in place: partial dicts are cached and shared between leaves.
-    const old = (this.d.get(dest) as FileMap | undefined) ?? FileMap.EMPTY;
+    const old = at < 0 ? FileMap.EMPTY : (this.d.vals[at] as FileMap);
     const prev = old.get(file);
-    this.d.set(dest, old.with(file, prev === undefined ? name : `${name}.${prev}`));
+    const next = old.with(file, prev === undefined ? name : `${name}.${prev}`);
+    if (at < 0) this.d.set(dest, next);
+    else this.d.vals[at] = next;
     this.flat = undefined;
+  }
+
+  /** Points the builder at another dict (one builder serves every leaf). */
+  reset(d: ShapedDict, ctx: readonly CtxLabel[], decided: ConditionLog | undefined): this {
+    this.d = d;
+    this.ctx = ctx;
+    this.decided = decided;
+    this.flat = undefined;
+    return this;
   }
 }
 

@@ -1,4 +1,5 @@
 import { RESERVED_KEYS, SUFFIX_SEP, type ParamValue } from './dict.js';
+import { Shape } from './shape.js';
 import type { ShapedDict } from './shaped-dict.js';
 
 /**
@@ -12,6 +13,9 @@ export function dropSuffixes(d: ShapedDict, skipdups: boolean): void {
   const keys = d.shape.keys;
   const orig = new Map<string, ParamValue>();
   for (let i = 0; i < keys.length; i++) orig.set(keys[i] as string, d.vals[i] as ParamValue);
+  // The renames are done on a Map (same ordering rules as a Python dict), then the dict is
+  // rebuilt once: renaming key by key on the shaped dict would make a shape per step.
+  const out = new Map(orig);
   // Values of every key per base, to decide whether all copies of a base agree.
   let byBase: Map<string, ParamValue[]> | undefined;
   for (const [key, value] of orig) {
@@ -21,7 +25,7 @@ export function dropSuffixes(d: ShapedDict, skipdups: boolean): void {
     let newKey: string | undefined;
     if (skipdups) {
       if (orig.has(base) && orig.get(base) === value) {
-        d.delete(key);
+        out.delete(key);
         continue;
       }
       if (byBase === undefined) {
@@ -36,7 +40,15 @@ export function dropSuffixes(d: ShapedDict, skipdups: boolean): void {
       if ((byBase.get(base) ?? []).every((v) => v === value)) newKey = base;
     }
     newKey ??= base + parts.slice(1).reverse().join('');
-    d.delete(key);
-    d.set(newKey, value);
+    out.delete(key);
+    out.set(newKey, value);
   }
+  let shape = Shape.EMPTY;
+  const vals: ParamValue[] = [];
+  for (const [k, v] of out) {
+    shape = shape.withKey(k);
+    vals.push(v);
+  }
+  d.shape = shape;
+  d.vals = vals;
 }

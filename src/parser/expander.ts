@@ -271,8 +271,9 @@ class Expander {
     };
     const leave = (f: Frame): void => {
       log.undo(f.logMark);
-      ctx.length = f.ctxBefore;
-      short.length = f.shortBefore;
+      // Popping beats setting length for the one or two labels a node adds.
+      while (ctx.length > f.ctxBefore) ctx.pop();
+      while (short.length > f.shortBefore) short.pop();
       path.pop();
       keys.pop();
       stack.pop();

@@ -20,12 +20,12 @@ export interface LeafBuilderOptions {
    * number of paths below the node above it). @default 20000
    */
   maxLevelWidth?: number;
-  /** Most dict entries kept in the cache. @default 4000000 */
+  /** Most dict entries kept in the cache. @default 1000000 */
   maxCachedEntries?: number;
 }
 
-/** Trie key of a level: the node and the outcome of its conditions. */
-export type LevelKey = number | string;
+/** Trie key of a level: the node and the outcome of its conditions; null for an empty node. */
+export type LevelKey = number | string | null;
 /** A level that is never cached. */
 export const UNCACHED = -1;
 
@@ -51,12 +51,13 @@ export class LeafBuilder {
   private readonly maxEntries: number;
   private readonly maxWidth: number;
   private readonly above = new WeakMap<TreeNode, number>();
+  private builder: DictBuilder | undefined;
   /** For each node: the most paths below any node directly above it. */
   private readonly width = new WeakMap<TreeNode, number>();
 
   constructor(options: LeafBuilderOptions) {
     this.skipdups = options.skipdups;
-    this.maxEntries = options.maxCachedEntries ?? 4_000_000;
+    this.maxEntries = options.maxCachedEntries ?? 1_000_000;
     this.maxWidth = options.maxLevelWidth ?? 20_000;
     const initial = new ShapedDict().set('name', '').set('dep', []).set('shortname', '');
     this.root = { state: initial, children: undefined };
@@ -115,6 +116,8 @@ export class LeafBuilder {
    * decides it with the full path.
    */
   earlyKey(node: TreeNode, f: LevelFacts, log: ConditionLog): LevelKey {
+    // A node without statements changes no dict: the walk steps over it.
+    if (node.content.length === 0) return null;
     if (!f.cacheable) return UNCACHED;
     if (!f.hasConditions) return f.id;
     return conditionKey(f.id, node.content, (s) => log.get(s)) ?? -(f.id + 2);
@@ -130,15 +133,16 @@ export class LeafBuilder {
     keys: readonly LevelKey[],
     log: ConditionLog,
   ): ShapedDict {
-    const decide = (s: ConditionStatement): boolean =>
-      log.get(s) ?? filterMatches(s.filter, ctx) !== s.negated;
     let t = this.root;
     let j = path.length - 1;
     for (; j >= 0; j--) {
       let key = keys[j] as LevelKey;
+      if (key === null) continue;
       if (key === UNCACHED) break;
       const node = path[j] as TreeNode;
       if (typeof key === 'number' && key < UNCACHED) {
+        const decide = (s: ConditionStatement): boolean =>
+          log.get(s) ?? filterMatches(s.filter, ctx) !== s.negated;
         key = conditionKey(-key - 2, node.content, decide) ?? UNCACHED;
       }
       let child = t.children?.get(key);
@@ -158,7 +162,7 @@ export class LeafBuilder {
     d.vals[1] = dep;
     d.vals[2] = shortName;
     if (j >= 0) {
-      const b = new DictBuilder(d, ctx, this.skipdups, log);
+      const b = (this.builder ??= new DictBuilder(d, ctx, this.skipdups, log)).reset(d, ctx, log);
       for (; j >= 0; j--) b.applyAll((path[j] as TreeNode).content);
     }
     applyPostfix(d);

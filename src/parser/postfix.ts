@@ -70,14 +70,24 @@ function compare(key: string, a: ParamValue, b: ParamValue): number {
     x = sizeOf(key, a);
     y = sizeOf(key, b);
   } else {
-    x = pyInt(a);
-    y = pyInt(b);
+    x = cachedInt(a);
+    y = cachedInt(b);
     if (x === undefined || y === undefined) {
       const bad = x === undefined ? a : b;
       throw notNumeric(key, `invalid literal for int() with base 10: ${JSON.stringify(bad)}`);
     }
   }
   return x < y ? -1 : x === y ? 0 : 1;
+}
+
+const ints = new Map<string, bigint | undefined>();
+
+/** `int()` of values that repeat in every dict, remembered (a bounded table). */
+function cachedInt(s: string): bigint | undefined {
+  if (ints.has(s)) return ints.get(s);
+  const v = pyInt(s);
+  if (ints.size < 4096) ints.set(s, v);
+  return v;
 }
 
 /** The reference's `convert_data_size(size, "M")`. */

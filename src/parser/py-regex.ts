@@ -10,28 +10,27 @@ export class PyRegexError extends Error {}
 
 const KNOWN_ESCAPES = new Set('abBdDfnrsStvwWAZ0123456789xuUN'.split(''));
 const CLASS_ESCAPES = new Set('abdDfnrsStvwW01234567xuUN'.split(''));
-const cache = new Map<string, RegExp>();
+const matchCache = new Map<string, RegExp>();
+const prefixCache = new Map<string, RegExp>();
 
 /** A RegExp that tests like Python's `re.match(pattern + "$", s)`. */
 export function pyMatchRegex(pattern: string): RegExp {
-  const key = `m:${pattern}`;
-  let re = cache.get(key);
+  let re = matchCache.get(pattern);
   if (re === undefined) {
     const { source, flags } = translate(pattern + '$');
     re = new RegExp(`^(?:${source})`, flags);
-    cache.set(key, re);
+    matchCache.set(pattern, re);
   }
   return re;
 }
 
 /** A RegExp that finds `pattern` at the start of a string, like `re.sub("^" + pattern, …)`. */
 export function pyPrefixRegex(pattern: string): RegExp {
-  const key = `p:${pattern}`;
-  let re = cache.get(key);
+  let re = prefixCache.get(pattern);
   if (re === undefined) {
     const { source, flags } = translate(pattern);
     re = new RegExp(`^(?:${source})`, flags);
-    cache.set(key, re);
+    prefixCache.set(pattern, re);
   }
   return re;
 }

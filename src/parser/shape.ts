@@ -10,10 +10,15 @@
 import { RESERVED_KEYS, SUFFIX_SEP, concatKey } from './dict.js';
 
 /** Most transitions remembered (later shapes are built as needed and dropped with their dicts). */
-const MAX_CACHED_TRANSITIONS = 200_000;
+const MAX_CACHED_TRANSITIONS = 100_000;
+/** Most keys held in indexes built for hot chained shapes (memory stays bounded). */
+const MAX_HOT_INDEX_ENTRIES = 500_000;
+let hotIndexEntries = 0;
 let cachedTransitions = 0;
 /** Longest chain of appended keys before a shape gets an index of its own. */
-const MAX_CHAIN = 6;
+const MAX_CHAIN = 48;
+/** Lookups after which a chained shape builds its own index. */
+const HOT_LOOKUPS = 256;
 
 const POSTFIX = /_(?:max|min|fixed)$/;
 
@@ -24,10 +29,18 @@ export class Shape {
   private matches: Map<RegExp, readonly number[]> | undefined;
   private suffixes: Map<string, { shape: Shape; order: readonly number[] }> | undefined;
   private keyList: readonly string[] | undefined;
+  /** Own index; chained shapes get one once they are looked up often (see indexOf). */
+  private index: Map<string, number> | undefined;
+  private lookups = 0;
+  /**
+   * Positions of the two map-file keys (-1 while absent): every variant updates them, and
+   * reserved keys never move, so they are carried from shape to shape instead of looked up.
+   */
+  nameMapAt = -1;
+  shortMapAt = -1;
 
   private constructor(
-    /** Own index (set for shapes at the end of a chain), or undefined for chained shapes. */
-    private readonly index: ReadonlyMap<string, number> | undefined,
+    index: Map<string, number> | undefined,
     private readonly parent: Shape | undefined,
     /** For chained shapes: the key added to the parent (it sits at `size - 1`). */
     private readonly last: string | undefined,
@@ -37,27 +50,54 @@ export class Shape {
     readonly suffixed: number,
     keys?: readonly string[],
   ) {
+    this.index = index;
     this.keyList = keys;
+    if (parent !== undefined) {
+      this.nameMapAt = last === '_name_map_file' ? size - 1 : parent.nameMapAt;
+      this.shortMapAt = last === '_short_name_map_file' ? size - 1 : parent.shortMapAt;
+    } else if (keys !== undefined) {
+      this.nameMapAt = keys.indexOf('_name_map_file');
+      this.shortMapAt = keys.indexOf('_short_name_map_file');
+    }
   }
 
   static readonly EMPTY = new Shape(new Map(), undefined, undefined, 0, 0, 0, []);
 
   /** Position of `key`, or undefined. */
   indexOf(key: string): number | undefined {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking the chain
-    let s: Shape = this;
-    while (s.index === undefined) {
-      if (s.last === key) return s.size - 1;
-      s = s.parent as Shape;
+    if (this.index === undefined) {
+      // A shape many lookups go through (a cached partial dict's) gets its own index; the
+      // many shapes of single leaves stay cheap links to their parent.
+      if (++this.lookups > HOT_LOOKUPS && hotIndexEntries + this.size <= MAX_HOT_INDEX_ENTRIES) {
+        hotIndexEntries += this.size;
+        this.index = indexOf(this.keys);
+      } else {
+        // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking the chain
+        let s: Shape = this;
+        while (s.index === undefined) {
+          if (s.last === key) return s.size - 1;
+          s = s.parent as Shape;
+        }
+        return s.index.get(key);
+      }
     }
-    return s.index.get(key);
+    return this.index.get(key);
   }
 
   /** The keys in order. */
   get keys(): readonly string[] {
     if (this.keyList === undefined) {
-      const parentKeys = (this.parent as Shape).keys;
-      this.keyList = [...parentKeys, this.last as string];
+      // Collect the keys added since the nearest shape that knows its list, then copy once.
+      const added: string[] = [];
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking the chain
+      let s: Shape = this;
+      while (s.keyList === undefined) {
+        added.push(s.last as string);
+        s = s.parent as Shape;
+      }
+      const keys = s.keyList.slice();
+      for (let i = added.length - 1; i >= 0; i--) keys.push(added[i] as string);
+      this.keyList = keys;
     }
     return this.keyList;
   }
@@ -106,11 +146,20 @@ export class Shape {
   matching(re: RegExp): readonly number[] {
     const known = this.matches?.get(re);
     if (known !== undefined) return known;
-    const m: number[] = [];
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
-      if (!RESERVED_KEYS.has(k) && re.test(concatKey(k))) m.push(i);
+    let m: readonly number[];
+    if (this.parent !== undefined && this.last !== undefined) {
+      // A link adds one key: the parent's answer plus, maybe, that key (no key list needed).
+      const base = this.parent.matching(re);
+      const k = this.last;
+      m = !RESERVED_KEYS.has(k) && re.test(concatKey(k)) ? [...base, this.size - 1] : base;
+    } else {
+      const found: number[] = [];
+      const keys = this.keys;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        if (!RESERVED_KEYS.has(k) && re.test(concatKey(k))) found.push(i);
+      }
+      m = found;
     }
     (this.matches ??= new Map()).set(re, m);
     return m;
@@ -142,7 +191,15 @@ export class Shape {
 
   /** Plain keys ending in `_max`, `_min` or `_fixed`, in order. */
   get postfixKeys(): readonly string[] {
-    this.postfix ??= this.keys.filter((k) => POSTFIX.test(k) && !k.includes(SUFFIX_SEP));
+    if (this.postfix === undefined) {
+      if (this.parent !== undefined && this.last !== undefined) {
+        const base = this.parent.postfixKeys;
+        const k = this.last;
+        this.postfix = POSTFIX.test(k) && !k.includes(SUFFIX_SEP) ? [...base, k] : base;
+      } else {
+        this.postfix = this.keys.filter((k) => POSTFIX.test(k) && !k.includes(SUFFIX_SEP));
+      }
+    }
     return this.postfix;
   }
 }
