@@ -1,7 +1,7 @@
 /** A plan for people: one line per node, what happens to it and why. */
 import type { Plan } from '../graph/make-plan.js';
 
-export function formatPlan(plan: Plan): string {
+export function formatPlan(plan: Plan, explain = false): string {
   const run = plan.steps.filter((s) => s.action === 'run');
   const width = Math.max(4, ...plan.steps.map((s) => s.node.length));
   const lines = [
@@ -12,6 +12,24 @@ export function formatPlan(plan: Plan): string {
   for (const s of plan.steps) {
     const action = s.action === 'run' ? (s.kind === 'setup' ? 'build' : 'run') : 'reuse';
     lines.push(`  ${action.padEnd(5)}  ${s.node.padEnd(width)}  ${s.reason}`);
+    if (!explain) continue;
+    for (const state of s.sets) {
+      if (state.status !== 'stale') continue;
+      const pad = ' '.repeat(width + 11);
+      lines.push(`${pad}${state.state} of ${state.objectId} is stale:`);
+      if (state.changes === undefined || state.changes.length === 0) {
+        lines.push(`${pad}  (no record of how it was made differs in a parameter)`);
+      }
+      for (const c of state.changes ?? []) {
+        const where = c.scope === 'node' ? '' : c.scope === 'parents' ? '' : ` (${c.scope})`;
+        lines.push(`${pad}  ${c.param}${where}: ${show(c.before)} -> ${show(c.after)}`);
+      }
+    }
   }
+  for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
+}
+
+function show(v: string | undefined): string {
+  return v === undefined ? '(unset)' : JSON.stringify(v);
 }

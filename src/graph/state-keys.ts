@@ -90,17 +90,19 @@ export function computeStateKeys(graph: NodeGraph): Map<string, StateKey> {
   return keys;
 }
 
+/** One difference between how a state was made and how it would be made now. */
+export interface KeyChange {
+  /** The parameter, `command`, or `state S@O` for a state it started from. */
+  readonly param: string;
+  /** `node`, an object id, or `parents`. */
+  readonly scope: string;
+  readonly before: string | undefined;
+  readonly after: string | undefined;
+}
+
 /** Parameter names whose values differ between two key inputs, with old and new values. */
-export function keyChanges(
-  before: KeyInputs,
-  after: KeyInputs,
-): { param: string; scope: string; before: string | undefined; after: string | undefined }[] {
-  const out: {
-    param: string;
-    scope: string;
-    before: string | undefined;
-    after: string | undefined;
-  }[] = [];
+export function keyChanges(before: KeyInputs, after: KeyInputs): KeyChange[] {
+  const out: KeyChange[] = [];
   const scopes = new Set([...Object.keys(before.params), ...Object.keys(after.params)]);
   for (const scope of scopes) {
     const a = before.params[scope] ?? {};

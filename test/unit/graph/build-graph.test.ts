@@ -157,4 +157,40 @@ describe('makePlan', () => {
     const plan = makePlan(g, () => 'present');
     expect(plan.steps.filter((s) => s.kind === 'setup' && s.action === 'run')).toEqual([]);
   });
+
+  it('rebuilds a stale state and what was built on it, reuses unverified ones with a warning', () => {
+    const g = setup();
+    const plan = makePlan(g, (ref) => {
+      if (ref.state === 'install' && ref.objectId === 'vm1/image1') {
+        return {
+          status: 'stale',
+          changes: [{ param: 'packages', scope: 'node', before: 'a', after: 'b' }],
+        };
+      }
+      // Built on the stale install: its key no longer matches either.
+      if (ref.state === 'customize' && ref.objectId === 'vm1/image1') return 'stale';
+      if (ref.objectId === 'vm2-fedora/image1') return 'unverified';
+      return 'present';
+    });
+    const byNode = new Map(plan.steps.map((s) => [s.node, s]));
+    expect(byNode.get('install@vm1')?.action).toBe('run');
+    expect(byNode.get('install@vm1')?.reason).toContain('install of vm1/image1 stale');
+    expect(byNode.get('install@vm1')?.sets[0]?.changes).toEqual([
+      { param: 'packages', scope: 'node', before: 'a', after: 'b' },
+    ]);
+    expect(byNode.get('customize@vm1')?.action).toBe('run');
+    expect(byNode.get('customize@vm2-fedora')?.action).toBe('reuse');
+    expect(
+      plan.warnings.some((w) => w.includes('customize of vm2-fedora/image1 has no manifest')),
+    ).toBe(true);
+  });
+
+  it('keeps a stale state when reuse_stale says so, with a warning', () => {
+    const g = setup();
+    const plan = makePlan(g, (ref) =>
+      ref.state === 'customize' ? { status: 'stale', reuseStale: true } : 'present',
+    );
+    expect(plan.steps.filter((s) => s.kind === 'setup' && s.action === 'run')).toEqual([]);
+    expect(plan.warnings.filter((w) => w.includes('reuse_stale'))).toHaveLength(3);
+  });
 });
