@@ -79,11 +79,15 @@ export const STATE_ERROR_CODES = [
   'STATE_REFUSED',
   /** A backend name that does not exist, or a backend that cannot handle the request. */
   'STATE_BAD_BACKEND',
-  /** Another holder has the lock and it did not come free in time. */
+  /**
+   * Another process holds the lock of an object and it did not come free in time (or the wait
+   * was cancelled); `StateLockedError` names the holder.
+   */
   'STATE_LOCKED',
   /**
-   * A state on disk that does not match its manifest or is not readable, or an operation that
-   * failed half-way and left data outside its place (the message says where).
+   * A state on disk that does not match its manifest or is not readable, an operation that
+   * failed half-way and left data outside its place (the message says where), or a state an
+   * interrupted operation left that could not be discarded.
    */
   'STATE_CORRUPT',
 ] as const;

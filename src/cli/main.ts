@@ -28,6 +28,8 @@ commands:
   create | clean           make / remove the images (image_size or raw_image)
   convert                  convert raw_image into a compressed qcow2 image
   boot | shutdown          start the vms (left running) / stop them cleanly
+  verify [--repair]        check the kept states (qcow2, chains, manifests); repair what is safe
+  gc [--max-size SIZE]     remove states no node sets, interrupted ones, least recently used
 
 Run "cartograph <command> --help" for the options of a command.
 `;
@@ -53,6 +55,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   plan: async () => (await import('./plan-command.js')).planCommand,
   run: async () => (await import('./run-command.js')).runCommand,
   graph: async () => (await import('./graph-command.js')).graphCommand,
+  verify: async () => (await import('./verify-command.js')).verifyCommand,
+  gc: async () => (await import('./gc-command.js')).gcCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

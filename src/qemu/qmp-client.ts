@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { QemuError } from '../errors.js';
 import { connectUnixSocket } from './connect-unix-socket.js';
@@ -34,7 +35,7 @@ export interface QmpCommandOptions {
 }
 
 interface Pending {
-  id: number;
+  id: string;
   command: string;
   settled: boolean;
   resolve: (value: unknown) => void;
@@ -70,6 +71,12 @@ export class QmpClient {
   readonly #closeListeners = new Set<(error: QemuError) => void>();
   readonly #closedPromise: Promise<void>;
   #buffer = '';
+  /**
+   * Command ids carry a prefix of this client's own: QEMU hands the reply to a command of a
+   * client that died (a killed cartograph) to the next client, which must not take it for a
+   * reply to its own command.
+   */
+  readonly #idPrefix = `cartograph-${randomBytes(4).toString('hex')}-`;
   #nextId = 1;
   #greeting: QmpGreeting | undefined;
   #greetingWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -159,7 +166,7 @@ export class QmpClient {
     return new Promise<T>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.#commandTimeoutMs;
       const pending: Pending = {
-        id: this.#nextId++,
+        id: `${this.#idPrefix}${this.#nextId++}`,
         command,
         settled: false,
         resolve: resolve as (value: unknown) => void,
@@ -383,6 +390,9 @@ export class QmpClient {
       this.#fail(new QemuError('QEMU_QMP', `QMP sent an unknown message: ${line.slice(0, 200)}`));
       return false;
     }
+    // A reply to a command of an earlier client of this monitor (see #idPrefix): not ours.
+    const id = message.id;
+    if (id !== undefined && !(typeof id === 'string' && id.startsWith(this.#idPrefix))) return true;
     // Peek first: after a protocol error the command must still be in the queue to be failed.
     const pending = this.#pending[0];
     if (pending === undefined || (message.id !== undefined && message.id !== pending.id)) {

@@ -1,6 +1,7 @@
 import { createImageRoot } from './create-image-root.js';
 import { imagePath } from './image-path.js';
 import { lockKeys } from './lock-keys.js';
+import { withObjectLocks } from './with-object-locks.js';
 import { pathExists } from './path-exists.js';
 import { resolvedContext } from './resolved-context.js';
 import type { RunningVm } from './running-vm.js';
@@ -15,10 +16,16 @@ import type { VmTarget } from './state-target.js';
  */
 export async function bootVm(target: VmTarget, ctx: StateContext): Promise<RunningVm> {
   const rctx = resolvedContext(ctx);
-  return rctx.locks.with(lockKeys(target, rctx.cwd), async () => {
-    for (const image of target.images) {
-      if (!(await pathExists(imagePath(image, rctx.cwd)))) await createImageRoot(image, rctx);
-    }
-    return (await startVm(target, rctx)).vm;
-  });
+  return withObjectLocks(
+    [target],
+    lockKeys(target, rctx.cwd),
+    `boot ${target.id}`,
+    rctx,
+    async () => {
+      for (const image of target.images) {
+        if (!(await pathExists(imagePath(image, rctx.cwd)))) await createImageRoot(image, rctx);
+      }
+      return (await startVm(target, rctx)).vm;
+    },
+  );
 }

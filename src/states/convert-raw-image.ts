@@ -8,6 +8,7 @@ import { convertRawInto } from './convert-raw-into.js';
 import { imageFormatOf } from './image-format-of.js';
 import { imagePath } from './image-path.js';
 import { lockKeys } from './lock-keys.js';
+import { withObjectLocks } from './with-object-locks.js';
 import { pathExists } from './path-exists.js';
 import { rawSourceOf } from './raw-source-of.js';
 import { resolvedContext } from './resolved-context.js';
@@ -45,32 +46,38 @@ export async function convertRawImage(
     state: 'root',
     backend: backend.name,
   });
-  const existed = await rctx.locks.with(lockKeys(target, rctx.cwd), async () => {
-    const source = await rawSourceOf(target, rctx.cwd);
-    if (source === undefined) {
-      throw new ConfigError('CFG_MISSING_PARAM', `raw_image of ${target.id} is not set`);
-    }
-    await stopVm(target.vmId, `convert of ${target.id} needs it off`, rctx);
-    const present = await pathExists(path);
-    if (present) {
-      // QEMU_IMAGE_LOCKED while another process writes the image: leave it alone. An image
-      // that is merely unreadable (not qcow2, damaged) is what a conversion repairs.
-      await imageInfo(path, rctx.qemu).catch((error: unknown) => {
-        if (isQemuError(error, 'QEMU_IMAGE_LOCKED')) throw error;
-      });
-    }
-    await mkdir(dirname(path), { recursive: true });
-    const temp = tempPath(dirname(path), basename(path));
-    try {
-      await convertRawInto(target, source, temp, rctx);
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-    rctx.emit({ type: 'image-converted', target: target.id, image: path });
-    return present;
-  });
+  const existed = await withObjectLocks(
+    [target],
+    lockKeys(target, rctx.cwd),
+    `convert ${target.id}`,
+    rctx,
+    async () => {
+      const source = await rawSourceOf(target, rctx.cwd);
+      if (source === undefined) {
+        throw new ConfigError('CFG_MISSING_PARAM', `raw_image of ${target.id} is not set`);
+      }
+      await stopVm(target.vmId, `convert of ${target.id} needs it off`, rctx);
+      const present = await pathExists(path);
+      if (present) {
+        // QEMU_IMAGE_LOCKED while another process writes the image: leave it alone. An image
+        // that is merely unreadable (not qcow2, damaged) is what a conversion repairs.
+        await imageInfo(path, rctx.qemu).catch((error: unknown) => {
+          if (isQemuError(error, 'QEMU_IMAGE_LOCKED')) throw error;
+        });
+      }
+      await mkdir(dirname(path), { recursive: true });
+      const temp = tempPath(dirname(path), basename(path));
+      try {
+        await convertRawInto(target, source, temp, rctx);
+        await rename(temp, path);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      rctx.emit({ type: 'image-converted', target: target.id, image: path });
+      return present;
+    },
+  );
   const result: StateResult = {
     op: 'convert',
     target: target.id,

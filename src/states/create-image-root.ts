@@ -7,13 +7,15 @@ import { imageFormatOf } from './image-format-of.js';
 import { imagePath } from './image-path.js';
 import { rawSourceOf } from './raw-source-of.js';
 import type { ResolvedContext } from './resolved-context.js';
+import { sidecarDir } from './sidecar-dir.js';
 import type { ImageTarget } from './state-target.js';
 import { tempPath } from './temp-path.js';
 
 /**
  * Makes an image's root: converts `raw_image` when it is set (qcow2 targets), else
  * `qemu-img create` with `image_size`. The image is made under a temporary name and renamed
- * into place, so an interrupted creation never leaves a half-made image under the real name.
+ * into place, so an interrupted creation never leaves a half-made image under the real name;
+ * records of internal states of an image that was there before go.
  */
 export async function createImageRoot(target: ImageTarget, ctx: ResolvedContext): Promise<string> {
   const path = imagePath(target, ctx.cwd);
@@ -34,6 +36,8 @@ export async function createImageRoot(target: ImageTarget, ctx: ResolvedContext)
     } else {
       await createImage(temp, { ...ctx.qemu, format, size });
     }
+    // A new image has no snapshots: records of an image that was here describe nothing.
+    await rm(sidecarDir(path), { recursive: true, force: true });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -63,7 +63,7 @@ export const qcow2Backend: StateBackend<ImageTarget> = {
     return undefined;
   },
 
-  async set(target, state, overwrite, ctx) {
+  async set(target, state, overwrite, ctx, begin) {
     const path = stateImagePath(target, ctx.cwd);
     const refuse = (): never => {
       throw new StateError(
@@ -73,8 +73,9 @@ export const qcow2Backend: StateBackend<ImageTarget> = {
       );
     };
     if (!overwrite) {
+      await begin();
       // createSnapshot refuses any existing tag itself; the policy layer found no image state
-      // of this name, so an existing tag belongs to a vm state.
+      // of this name, so an existing tag belongs to a vm state (and is left alone).
       try {
         await createSnapshot(path, state, ctx.qemu);
       } catch (error) {
@@ -85,13 +86,15 @@ export const qcow2Backend: StateBackend<ImageTarget> = {
     }
     const same = (await imageInfo(path, ctx.qemu)).snapshots.filter((s) => s.name === state);
     if (same.some((s) => !isDiskOnlySnapshot(s))) refuse();
+    await begin();
     // Duplicates can only come from outside cartograph; remove them all.
     for (let i = 0; i < same.length; i++) await deleteSnapshot(path, state, ctx.qemu);
     await createSnapshot(path, state, ctx.qemu);
     return undefined;
   },
 
-  async unset(target, state, ctx) {
+  async unset(target, state, ctx, begin) {
+    await begin();
     await deleteSnapshot(stateImagePath(target, ctx.cwd), state, ctx.qemu);
     return undefined;
   },

@@ -9,6 +9,7 @@ import { pathExists } from './path-exists.js';
 import { poolDir } from './pool-dir.js';
 import { publishActive } from './publish-active.js';
 import { readPool } from './read-pool.js';
+import type { BeginWrite } from './begin-write.js';
 import type { ResolvedContext } from './resolved-context.js';
 import { stateImagePath } from './state-image-path.js';
 import type { ImageTarget } from './state-target.js';
@@ -25,6 +26,7 @@ export async function qcow2extSet(
   state: string,
   overwrite: boolean,
   ctx: ResolvedContext,
+  begin: BeginWrite,
 ): Promise<string> {
   const active = stateImagePath(target, ctx.cwd);
   if (!(await pathExists(active))) {
@@ -39,6 +41,7 @@ export async function qcow2extSet(
   const moved =
     'saved the image into the pool (moved, not copied); the image is now an empty overlay on it';
   if (!(await pathExists(file))) {
+    await begin();
     const copied = await publishActive(active, file, false, ctx);
     return copied ? moved.replace('moved, not copied', 'copied across filesystems') : moved;
   }
@@ -61,10 +64,12 @@ export async function qcow2extSet(
     );
   }
   if (activeBacking === file) {
+    await begin();
     await commitIntoState(active, file, ctx);
     return 'committed the changes into the state the image was built on';
   }
   if (existing !== undefined && existing.backing === activeBacking) {
+    await begin();
     await publishActive(active, file, true, ctx);
     return `replaced the sibling state (both built on ${describeBacking(dir, activeBacking)})`;
   }

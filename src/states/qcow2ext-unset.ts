@@ -11,6 +11,7 @@ import { pathExists } from './path-exists.js';
 import { poolDir } from './pool-dir.js';
 import { popIntoActive } from './pop-into-active.js';
 import { readPool } from './read-pool.js';
+import type { BeginWrite } from './begin-write.js';
 import type { ResolvedContext } from './resolved-context.js';
 import type { ImageTarget } from './state-target.js';
 
@@ -25,6 +26,7 @@ export async function qcow2extUnset(
   target: ImageTarget,
   state: string,
   ctx: ResolvedContext,
+  begin: BeginWrite,
 ): Promise<string | undefined> {
   const dir = poolDir(target, ctx.cwd);
   const file = join(dir, `${state}.qcow2`);
@@ -39,6 +41,7 @@ export async function qcow2extUnset(
       { hint: 'unset them first, or set unset_dependents = yes to remove them with it' },
     );
   }
+  await begin({ dependents: dependents.map((s) => s.name) });
   const removed = new Set([file, ...dependents.map((s) => s.file)]);
   const details: string[] = [];
   let gone = false;

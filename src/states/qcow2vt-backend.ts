@@ -55,7 +55,7 @@ export const qcow2vtBackend: StateBackend<VmTarget> = {
     return undefined;
   },
 
-  async set(target, state, overwrite, ctx) {
+  async set(target, state, overwrite, ctx, begin) {
     const running = await requireRunningVm(target, state, ctx);
     const infos = (await vmImageInfos(target, ctx)) ?? [];
     const snapshots = infos.map((i) => i.info.snapshots.filter((s) => s.name === state));
@@ -79,6 +79,7 @@ export const qcow2vtBackend: StateBackend<VmTarget> = {
     if (complete && !overwrite) {
       throw new StateError('STATE_REFUSED', `${target.id}: vm state "${state}" exists already`);
     }
+    await begin();
     await withVm(running, ctx, async (vm) => {
       if (complete) await vm.deleteSnapshot(state, { signal: ctx.signal });
       await vm.saveSnapshot(state, { signal: ctx.signal });
@@ -86,8 +87,9 @@ export const qcow2vtBackend: StateBackend<VmTarget> = {
     return undefined;
   },
 
-  async unset(target, state, ctx) {
+  async unset(target, state, ctx, begin) {
     const running = await locateVm(target.vmId, ctx);
+    await begin();
     if (running !== undefined) {
       await withVm(running, ctx, (vm) => vm.deleteSnapshot(state, { signal: ctx.signal }));
       return undefined;

@@ -1,9 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { ImageInfo, QemuCallOptions } from '../qemu/index.js';
+import { LockFiles } from './lock-files.js';
 import type { StateContext } from './state-context.js';
 import type { StateEvent } from './state-event.js';
 import { StateLocks } from './state-locks.js';
+import type { StateManifestInput } from './state-manifest.js';
+import type { StateTarget } from './state-target.js';
+
+/** How long an operation waits for another process's locks unless told otherwise. */
+const DEFAULT_LOCK_TIMEOUT_MS = 600_000;
 
 /** A {@link StateContext} with every default filled in; internal to `src/states`. */
 export interface ResolvedContext {
@@ -13,6 +19,10 @@ export interface ResolvedContext {
   readonly signal: AbortSignal | undefined;
   readonly emit: (event: StateEvent) => void;
   readonly locks: StateLocks;
+  /** The cross-process locks of this process (re-entrant). */
+  readonly fileLocks: LockFiles;
+  readonly lockTimeoutMs: number;
+  readonly manifestFor: (target: StateTarget, state: string) => StateManifestInput | undefined;
   readonly concurrency: number;
   /** Options for every QEMU call (the cancel signal). */
   readonly qemu: QemuCallOptions;
@@ -38,6 +48,9 @@ export function resolvedContext(ctx: StateContext): ResolvedContext {
             onEvent(event);
           },
     locks: ctx.locks ?? StateLocks.shared,
+    fileLocks: LockFiles.shared,
+    lockTimeoutMs: Math.max(0, ctx.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
+    manifestFor: ctx.manifestFor ?? (() => undefined),
     concurrency: Math.max(1, ctx.concurrency ?? availableParallelism()),
     qemu: ctx.signal === undefined ? {} : { signal: ctx.signal },
   };

@@ -3,18 +3,27 @@ import { StateError } from '../errors.js';
 import { applyRootPolicy } from './apply-root-policy.js';
 import { assertStateName } from './assert-state-name.js';
 import { backendFor } from './backend-for.js';
+import { describeRecoveries } from './describe-recoveries.js';
+import { guardedWrite } from './guarded-write.js';
 import { isRootState } from './is-root-state.js';
 import { lockKeys } from './lock-keys.js';
 import { parsePolicy } from './parse-policy.js';
 import type { Policy } from './parse-policy.js';
+import { pathExists } from './path-exists.js';
+import { recordDirOf } from './record-dir-of.js';
+import { recordUse } from './record-use.js';
+import { recoverTarget } from './recover-target.js';
+import type { Recovery } from './recovery.js';
 import type { ResolvedContext } from './resolved-context.js';
 import { rootStateOf } from './root-state-of.js';
 import { StateAbortError } from './state-abort-error.js';
 import type { StateOpSpec } from './state-op-spec.js';
 import type { RootOutcome, StateAction, StateResult } from './state-result.js';
+import { stateRecord } from './state-record.js';
 import type { StateTarget } from './state-target.js';
 import { stopVm } from './stop-vm.js';
 import type { TargetBackend } from './target-backend.js';
+import { withObjectLocks } from './with-object-locks.js';
 
 interface Job {
   readonly target: StateTarget;
@@ -50,12 +59,14 @@ function plan(targets: readonly StateTarget[], specs: readonly StateOpSpec[], cw
 }
 
 /**
- * Runs state operations over targets in order, each under its target's locks: for every
- * target whose params name a state (`spec.stateParam`), apply the root prerequisite
+ * Runs state operations over targets in order, each under its target's locks (in-process and
+ * cross-process, `withObjectLocks`, which first deals with what interrupted operations left):
+ * for every target whose params name a state (`spec.stateParam`), apply the root prerequisite
  * (`check_mode`) unless the state is a root itself, look whether the state exists, and do
  * what the policy letter says. Image operations first stop the object's vm (they need it off).
- * A policy abort throws a {@link StateAbortError} carrying what was done before; targets whose
- * params name no state are left out of the results.
+ * Sets and unsets follow the write protocol of `guardedWrite` (marker, state, manifest); a get
+ * records the use. A policy abort throws a {@link StateAbortError} carrying what was done
+ * before; targets whose params name no state are left out of the results.
  */
 export async function runStateOps(
   targets: readonly StateTarget[],
@@ -68,7 +79,13 @@ export async function runStateOps(
     const started = performance.now();
     const { target, spec, state, backend } = job;
     ctx.emit({ type: 'state-start', op: spec.op, target: target.id, state, backend: backend.name });
-    const done = await ctx.locks.with(job.keys, () => runJob(job, results, ctx));
+    const done = await withObjectLocks(
+      [target],
+      job.keys,
+      `${spec.via ?? spec.op} ${state} of ${target.id}`,
+      ctx,
+      (recovered) => runJob(job, results, recovered, ctx),
+    );
     const result: StateResult = {
       op: spec.op,
       ...(spec.via === undefined ? {} : { via: spec.via }),
@@ -90,6 +107,23 @@ type JobOutcome = Pick<StateResult, 'existed' | 'policy' | 'action' | 'root' | '
 async function runJob(
   job: Job,
   done: readonly StateResult[],
+  recovered: readonly Recovery[],
+  ctx: ResolvedContext,
+): Promise<JobOutcome> {
+  const all = [...recovered];
+  const outcome = await runPolicy(job, done, all, ctx);
+  const notes = describeRecoveries(all);
+  if (notes === undefined) return outcome;
+  return {
+    ...outcome,
+    detail: outcome.detail === undefined ? notes : `${notes}; ${outcome.detail}`,
+  };
+}
+
+async function runPolicy(
+  job: Job,
+  done: readonly StateResult[],
+  recovered: Recovery[],
   ctx: ResolvedContext,
 ): Promise<JobOutcome> {
   const { target, spec, state, policy, backend } = job;
@@ -104,10 +138,19 @@ async function runJob(
     };
   }
   if (target.kind === 'images') {
-    await stopVm(target.vmId, `${spec.op} of state "${state}" of ${target.id} needs it off`, ctx);
+    const stopped = await stopVm(
+      target.vmId,
+      `${spec.op} of state "${state}" of ${target.id} needs it off`,
+      ctx,
+    );
+    // What the running vm kept from being cleaned up (its image was in use) can be now.
+    if (stopped !== undefined && recovered.some((r) => !r.done)) {
+      recovered.push(...(await recoverTarget(target, ctx)));
+    }
   }
   let rootOutcome: RootOutcome | undefined;
   if (!root) rootOutcome = await applyRootPolicy(target, backend, job.rootPolicy, ctx, done);
+  if (!root) await assertNotIncomplete(target, state, backend, ctx);
   const existed = root ? await backend.checkRoot(ctx) : await backend.exists(state, ctx);
   const letter = existed ? policy.exists : policy.missing;
   const choice = { param: policy.param, value: policy.value, letter };
@@ -121,8 +164,12 @@ async function runJob(
       if (letter === 'i') {
         action = 'ignored';
       } else {
-        if (root) await backend.getRoot(ctx);
-        else detail = await backend.get(state, ctx);
+        if (root) {
+          await backend.getRoot(ctx);
+        } else {
+          detail = await backend.get(state, ctx);
+          await recordUse(target, state, backend.name, ctx.cwd);
+        }
         action = 'restored';
       }
       break;
@@ -134,7 +181,9 @@ async function runJob(
           await backend.unsetRoot(ctx);
           detail = await backend.setRoot(ctx);
         } else {
-          detail = await backend.set(state, true, ctx);
+          detail = await guardedWrite(target, state, 'set', backend, ctx, (begin) =>
+            backend.set(state, true, ctx, begin),
+          );
         }
         action = 'overwritten';
       } else {
@@ -148,7 +197,11 @@ async function runJob(
             { hint: 'let check_mode create the root (second letter f)' },
           );
         }
-        detail = root ? await backend.setRoot(ctx) : await backend.set(state, false, ctx);
+        detail = root
+          ? await backend.setRoot(ctx)
+          : await guardedWrite(target, state, 'set', backend, ctx, (begin) =>
+              backend.set(state, false, ctx, begin),
+            );
         action = 'created';
       }
       break;
@@ -158,7 +211,11 @@ async function runJob(
       } else if (letter === 'i') {
         action = 'ignored';
       } else {
-        detail = root ? await backend.unsetRoot(ctx) : await backend.unset(state, ctx);
+        detail = root
+          ? await backend.unsetRoot(ctx)
+          : await guardedWrite(target, state, 'unset', backend, ctx, (begin) =>
+              backend.unset(state, ctx, begin),
+            );
         action = 'removed';
       }
       break;
@@ -170,4 +227,24 @@ async function runJob(
     ...(rootOutcome === undefined ? {} : { root: rootOutcome }),
     ...(detail === undefined ? {} : { detail }),
   };
+}
+
+/**
+ * A marker still there after the recovery that opened the operation: what the interrupted
+ * operation left could not be dealt with (the recovery said why). No operation may build on it.
+ */
+async function assertNotIncomplete(
+  target: StateTarget,
+  state: string,
+  backend: TargetBackend,
+  ctx: ResolvedContext,
+): Promise<void> {
+  const record = stateRecord(recordDirOf(target, backend.name, ctx.cwd), state);
+  if (await pathExists(record.marker)) {
+    throw new StateError(
+      'STATE_CORRUPT',
+      `${target.id}: state "${state}" was left incomplete by an interrupted operation (${record.marker}), and it could not be discarded`,
+      { hint: 'run cartograph verify --repair to see why; remove the state by hand if need be' },
+    );
+  }
 }

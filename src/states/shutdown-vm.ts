@@ -1,5 +1,6 @@
 import type { VmStopResult } from '../qemu/index.js';
 import { lockKeys } from './lock-keys.js';
+import { withObjectLocks } from './with-object-locks.js';
 import { resolvedContext } from './resolved-context.js';
 import type { StateContext } from './state-context.js';
 import type { StateTarget } from './state-target.js';
@@ -16,5 +17,7 @@ export async function shutdownVm(
   reason = 'asked to shut down',
 ): Promise<VmStopResult | undefined> {
   const rctx = resolvedContext(ctx);
-  return rctx.locks.with(lockKeys(target, rctx.cwd), () => stopVm(target.vmId, reason, rctx));
+  return withObjectLocks([target], lockKeys(target, rctx.cwd), `shutdown ${target.id}`, rctx, () =>
+    stopVm(target.vmId, reason, rctx),
+  );
 }

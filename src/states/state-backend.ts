@@ -1,4 +1,5 @@
 import type { BackendName } from './backend-name.js';
+import type { BeginWrite } from './begin-write.js';
 import type { ResolvedContext } from './resolved-context.js';
 import type { StateInfo } from './state-info.js';
 import type { StateTarget } from './state-target.js';
@@ -18,15 +19,24 @@ export interface StateBackend<T extends StateTarget = StateTarget> {
   exists(target: T, state: string, ctx: ResolvedContext): Promise<boolean>;
   /** Brings the object back to `state`, which exists. */
   get(target: T, state: string, ctx: ResolvedContext): Promise<string | undefined>;
-  /** Saves the object as `state`; `overwrite` when it exists and a policy said so. */
+  /**
+   * Saves the object as `state`; `overwrite` when it exists and a policy said so. Calls `begin`
+   * right before it changes anything (see `BeginWrite`).
+   */
   set(
     target: T,
     state: string,
     overwrite: boolean,
     ctx: ResolvedContext,
+    begin: BeginWrite,
   ): Promise<string | undefined>;
-  /** Removes `state`, which exists. */
-  unset(target: T, state: string, ctx: ResolvedContext): Promise<string | undefined>;
+  /** Removes `state`, which exists; calls `begin` right before it changes anything. */
+  unset(
+    target: T,
+    state: string,
+    ctx: ResolvedContext,
+    begin: BeginWrite,
+  ): Promise<string | undefined>;
   /** Whether the root is there: the image exists (its vm off), or the vm runs. */
   checkRoot(target: T, ctx: ResolvedContext): Promise<boolean>;
   /** Gets the root: nothing to do for any backend (it exists, and reusing it is all). */

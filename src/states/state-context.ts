@@ -1,5 +1,7 @@
 import type { StateEvent } from './state-event.js';
 import type { StateLocks } from './state-locks.js';
+import type { StateManifestInput } from './state-manifest.js';
+import type { StateTarget } from './state-target.js';
 
 /** Where and how state operations run. */
 export interface StateContext {
@@ -25,4 +27,17 @@ export interface StateContext {
    * @default the core count
    */
   readonly concurrency?: number | undefined;
+  /**
+   * What to record about a state a set (or push) saves: its key, the node that made it, the
+   * keys of the states it started from. A state saved while this returns `undefined` (or
+   * without the function: `cartograph set` by hand) gets no manifest and is "unverified".
+   */
+  readonly manifestFor?:
+    ((target: StateTarget, state: string) => StateManifestInput | undefined) | undefined;
+  /**
+   * How long an operation waits for the cross-process locks of its objects (held by another
+   * cartograph process) before it fails with `STATE_LOCKED`; 0 fails at once.
+   * @default 600000 (10 minutes)
+   */
+  readonly lockTimeoutMs?: number | undefined;
 }

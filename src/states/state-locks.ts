@@ -1,9 +1,9 @@
 /**
  * Exclusive in-process locks on named resources (`image:<path>`, `pool:<dir>`, `vm:<id>`), so
  * that two state operations never interleave on one image, pool or vm. Keys are taken in
- * sorted order, so two holders of overlapping key sets cannot wait on each other. Locks across
- * processes are a separate matter (issue 5); every file a state operation writes still appears
- * through an atomic rename.
+ * sorted order, so two holders of overlapping key sets cannot wait on each other. Across
+ * processes the same keys are lock files (`LockFiles`, taken after these): those are re-entrant
+ * within a process, so exclusion between tasks of one process is this class's job alone.
  */
 export class StateLocks {
   /** The locks every operation uses unless its context brings its own. */

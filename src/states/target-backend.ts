@@ -1,4 +1,5 @@
 import type { BackendName } from './backend-name.js';
+import type { BeginWrite } from './begin-write.js';
 import type { ResolvedContext } from './resolved-context.js';
 import type { StateInfo } from './state-info.js';
 
@@ -8,8 +9,13 @@ export interface TargetBackend {
   show(ctx: ResolvedContext): Promise<StateInfo[]>;
   exists(state: string, ctx: ResolvedContext): Promise<boolean>;
   get(state: string, ctx: ResolvedContext): Promise<string | undefined>;
-  set(state: string, overwrite: boolean, ctx: ResolvedContext): Promise<string | undefined>;
-  unset(state: string, ctx: ResolvedContext): Promise<string | undefined>;
+  set(
+    state: string,
+    overwrite: boolean,
+    ctx: ResolvedContext,
+    begin: BeginWrite,
+  ): Promise<string | undefined>;
+  unset(state: string, ctx: ResolvedContext, begin: BeginWrite): Promise<string | undefined>;
   checkRoot(ctx: ResolvedContext): Promise<boolean>;
   getRoot(ctx: ResolvedContext): Promise<void>;
   setRoot(ctx: ResolvedContext): Promise<string | undefined>;

@@ -191,9 +191,22 @@ describe('QmpClient', () => {
     expect(await codeOf(client.execute('after'))).toBe('QEMU_VM');
   });
 
-  it('closes on a reply with a foreign id (protocol error)', async () => {
-    await serve((_command, peer) => {
-      send(peer, { return: {}, id: 'someone-else' });
+  it('skips replies meant for an earlier client (another id prefix)', async () => {
+    await serve((command, peer) => {
+      // What QEMU does after a client died with a command in flight: its reply goes to us.
+      send(peer, { return: { stray: true }, id: 1 });
+      send(peer, { return: { stray: true }, id: 'cartograph-00000000-1' });
+      send(peer, { return: { mine: true }, id: command.id });
+    });
+    const client = await connect();
+    expect(await client.execute('x')).toEqual({ mine: true });
+    expect(client.isClosed).toBe(false);
+  });
+
+  it('closes on a reply with its own prefix but out of turn (protocol error)', async () => {
+    await serve((command, peer) => {
+      const id = String(command.id);
+      send(peer, { return: {}, id: `${id.slice(0, id.lastIndexOf('-'))}-999` });
     });
     const client = await connect();
     expect(await codeOf(client.execute('x'))).toBe('QEMU_QMP');
