@@ -1,6 +1,7 @@
 // Parser benchmark: throughput of `cartograph params` (dicts/s, including process start) and
 // peak memory on synthetic configs of ~10k, ~100k and ~1M dicts and on the real suites, next
-// to the reference parser's times on this 2-core machine (from the parser issue).
+// to the reference parser's times on this 2-core machine (from the parser issue). The long
+// expansions run twice: with the default threads and with one (`-j 1`).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -75,6 +76,12 @@ export async function parserBench({ quick = false } = {}) {
     );
   } else {
     console.error(`(real suites skipped: no corpus at ${corpus})`);
+  }
+  // The long ones also in one thread, to show what the expansion workers add.
+  for (const c of [...cases]) {
+    if (c.refSeconds !== undefined && c.refSeconds > 10) {
+      cases.push({ ...c, name: `${c.name}, one thread`, args: [...c.args, '-j', '1'] });
+    }
   }
   const results = [];
   for (const c of quick ? cases.filter((x) => x.runs > 1) : cases) {

@@ -50,15 +50,21 @@ if (!existsSync(installed) || mtime(installed) < mtime(lock)) {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
-// 2. dist/: rebuild when any source is newer than the last build.
-const buildInfo = join(root, 'dist', '.tsbuildinfo');
-if (!existsSync(buildInfo) || mtime(buildInfo) < newestIn(join(root, 'src'))) {
-  console.error('setup: compiling src/ (tsc)');
+// 2. dist/ and the command-line bundle: rebuild both when any source is newer than the last
+// build. scripts/bundle.js, the last build step, writes the stamp (tsc's own build info keeps
+// its old time when nothing needed recompiling).
+const stamp = join(root, 'dist', '.built');
+if (
+  !existsSync(join(root, 'dist', 'bundle', 'main.js')) ||
+  mtime(stamp) < newestIn(join(root, 'src'))
+) {
+  console.error('setup: compiling src/ (tsc) and bundling the command line');
   run(process.execPath, [
     join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
     '-p',
     'tsconfig.build.json',
   ]);
+  run(process.execPath, [join(root, 'scripts', 'bundle.js')]);
 }
 
 // 3. QEMU tools for the state backends and their tests.

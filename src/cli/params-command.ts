@@ -2,16 +2,19 @@
  * `cartograph params [options] FILE [EXTRA...]`: parse a Cartesian config (then each EXTRA
  * string as config text after it) and print the dicts, streamed.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../errors.js';
-import { CartesianConfig } from '../parser/cartesian-config.js';
-import { dictToJson, type ParamDict } from '../parser/dict.js';
-import { pyStr } from '../parser/py-repr.js';
-import { Params } from '../params/params.js';
 import { diagnosticJson, formatDiagnostic } from '../report/format-diagnostic.js';
 import { BufferedWriter } from './buffered-writer.js';
 import { EXIT, type CliIo } from './cli-io.js';
+import type { DictEntryOptions } from './dict-entry.js';
+import { loadParamsSource, type ParamsSource } from './params-source.js';
 import { writeAll } from './write-all.js';
+import { writeDicts } from './write-dicts.js';
+
+/** More threads than this add memory but little speed: writing the output is serial. */
+const MAX_THREADS = 4;
 
 export const PARAMS_HELP = `usage: cartograph params [options] FILE [EXTRA...]
 
@@ -30,6 +33,8 @@ options:
       --format FORMAT      list (default) or jsonl (one JSON object per dict, streamed)
   -c, --contents           with the list format: print each dict's keys and values
   -f, --fullname           with the list format: print full names instead of short names
+  -j, --jobs N             expand in up to N threads when it takes long (default: the
+                           number of cores, at most 4); the output is the same
   -h, --help               show this help
 `;
 
@@ -50,6 +55,7 @@ export async function paramsCommand(argv: readonly string[], io: CliIo): Promise
       format: { type: 'string', default: 'list' },
       contents: { type: 'boolean', short: 'c' },
       fullname: { type: 'boolean', short: 'f' },
+      jobs: { type: 'string', short: 'j' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,42 +75,38 @@ export async function paramsCommand(argv: readonly string[], io: CliIo): Promise
     return [kv.slice(0, eq), kv.slice(eq + 1)] as const;
   });
   const expand = (values.expand ?? []).flatMap((e) => e.split(',').map((x) => x.trim()));
+  let threads = Math.min(availableParallelism(), MAX_THREADS);
+  if (values.jobs !== undefined) {
+    threads = Number(values.jobs);
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new UsageError('USAGE', `--jobs needs a positive whole number, not "${values.jobs}"`);
+    }
+  }
 
   const out = new BufferedWriter(io.stdout);
   const errors: ConfigError[] = [];
-  const cfg = new CartesianConfig({
+  const source: ParamsSource = {
+    file,
+    extra,
+    only: values.only ?? [],
+    no: values.no ?? [],
+    assign: assigns,
     defaults: values.defaults === true,
-    expandDefaults: expand,
+    expand,
     skipdups: values['no-skipdups'] !== true,
     cwd: io.cwd,
-    onError: (e) => errors.push(e),
-  });
-  cfg.parseFile(file);
-  for (const s of extra) cfg.parseString(s);
-  for (const f of values.only ?? []) cfg.onlyFilter(f);
-  for (const f of values.no ?? []) cfg.noFilter(f);
-  for (const [k, v] of assigns) cfg.assign(k, v);
+  };
+  const cfg = loadParamsSource(source, (e) => errors.push(e));
   if (errors.length > 0) return fail(errors, format, out, io);
-
-  const objects = values.objects;
-  const objectParams = values['object-params'];
-  let count = 0;
+  const entry: DictEntryOptions = {
+    format,
+    objects: values.objects,
+    objectParams: values['object-params'],
+    fullname: values.fullname === true,
+    contents: values.contents === true,
+  };
   try {
-    for (const d of cfg.dicts()) {
-      count++;
-      if (objects !== undefined) {
-        await out.write(JSON.stringify(new Params(d).objects(objects)) + '\n');
-      } else {
-        const shown =
-          objectParams === undefined ? d : new Params(d).objectParams(objectParams).toMap();
-        await out.write(
-          format === 'jsonl'
-            ? JSON.stringify(dictToJson(shown)) + '\n'
-            : listEntry(count, shown, values.fullname === true, values.contents === true),
-        );
-      }
-      if (out.isClosed) break;
-    }
+    await writeDicts({ cfg, source, entry, out, threads });
   } catch (e) {
     if (e instanceof ConfigError) return fail([e], format, out, io);
     throw e;
@@ -125,26 +127,4 @@ async function fail(
   await out.flush();
   await writeAll(io.stderr, errors.map(formatDiagnostic).join(''));
   return EXIT.usage;
-}
-
-/** The reference CLI's listing: `dict    1:  shortname`, and with -c the sorted contents. */
-function listEntry(n: number, d: ParamDict, fullname: boolean, contents: boolean): string {
-  const title = d.get(fullname ? 'name' : 'shortname');
-  let s = `dict ${String(n).padStart(4)}:  ${title === undefined ? '' : pyStr(title)}\n`;
-  if (contents) {
-    const keys = [...d.keys()].sort(codePointCompare);
-    for (const k of keys) s += `    ${k} = ${pyStr(d.get(k) ?? '')}\n`;
-  }
-  return s;
-}
-
-/** Python sorts strings by code point, JavaScript by UTF-16 unit; they differ above U+FFFF. */
-function codePointCompare(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i]?.codePointAt(0) ?? 0) - (y[i]?.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }

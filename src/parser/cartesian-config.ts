@@ -3,7 +3,7 @@
  * (each a new top level), add `only` / `no` / assignments, then iterate the dicts.
  */
 import type { ParamDict } from './dict.js';
-import { expandTree, type ExpandOptions } from './expander.js';
+import { expandTree, type ExpandOptions, type ExpandShare } from './expander.js';
 import { CartesianParser, type ParserOptions } from './parser.js';
 
 export interface CartesianConfigOptions extends ParserOptions {
@@ -52,8 +52,11 @@ export class CartesianConfig {
     return this;
   }
 
-  /** The dicts, lazily. Errors found while expanding are thrown when reached. */
-  dicts(): Generator<ParamDict> {
-    return expandTree(this.parser.root, this.expandOptions);
+  /**
+   * The dicts, lazily (with a `share`, that share's; see ExpandShare). Errors found while
+   * expanding are thrown when reached.
+   */
+  dicts(share?: ExpandShare): Generator<ParamDict> {
+    return expandTree(this.parser.root, this.expandOptions, share);
   }
 }

@@ -81,12 +81,44 @@ interface Frame {
 
 const EMPTY_SET: LabelSet = { names: new Set(), longs: new Set() };
 
-/** Yields the dicts of a parse tree; suffixes are flattened on every dict it yields. */
-export function* expandTree(root: TreeNode, options: ExpandOptions = {}): Generator<ParamDict> {
+/**
+ * A share of one expansion, for expanding in several threads: the subtrees entered at `depth`
+ * are numbered in walk order ("chunks"), and only those `take` accepts are expanded. Every
+ * thread walks the same tree the same way, so they agree on the numbering; the dicts of all
+ * chunks, put in chunk order, are the dicts of the whole expansion. The walk keeps the two
+ * counters up to date, so a consumer can tell which chunk each dict comes from.
+ */
+export interface ExpandShare {
+  readonly depth: number;
+  /** Whether this thread expands chunk `n`; dicts outside every chunk come with chunk -1. */
+  readonly take: (chunk: number) => boolean;
+  /** Chunks entered so far. */
+  started: number;
+  /** The chunk being expanded, or -1 between chunks. */
+  current: number;
+}
+
+/**
+ * Yields the dicts of a parse tree; suffixes are flattened on every dict it yields. With a
+ * `share`, only that share's dicts (see ExpandShare; not in defaults mode, whose choice of
+ * the default variant depends on what the variants before it yielded).
+ */
+export function* expandTree(
+  root: TreeNode,
+  options: ExpandOptions = {},
+  share?: ExpandShare,
+): Generator<ParamDict> {
   const skipdups = options.skipdups ?? true;
   const ex = new Expander(options, root);
   const base: Base = { ctx: [], short: [], dep: [], pending: [], path: [], keys: [] };
-  for (const d of ex.walk(root, base)) {
+  if (share !== undefined && options.defaults === true) {
+    throw new Error('expandTree: a share of the expansion cannot be taken in defaults mode');
+  }
+  const dicts =
+    share === undefined || ex.hasJoins(root)
+      ? ex.walk(root, base)
+      : ex.walkShare(root, base, share);
+  for (const d of dicts) {
     dropSuffixes(d, skipdups);
     yield d;
   }
@@ -107,6 +139,14 @@ class Expander {
     this.maxJoinOperand = options.maxJoinOperand ?? 100_000;
     this.leaves = new LeafBuilder({ skipdups: this.skipdups });
     this.leaves.prepare(root);
+  }
+
+  hasJoins(node: TreeNode): boolean {
+    return this.info(node).joins.length > 0;
+  }
+
+  walkShare(node: TreeNode, base: Base, share: ExpandShare): Generator<ShapedDict> {
+    return this.run(node, base, undefined, share);
   }
 
   /** A node with `join` statements yields the product of its subtree's dicts per operand. */
@@ -190,7 +230,12 @@ class Expander {
   }
 
   /** Depth-first expansion from `start`; `extra` is a join operand's `only` filter. */
-  private *run(start: TreeNode, base: Base, extra: Filter | undefined): Generator<ShapedDict> {
+  private *run(
+    start: TreeNode,
+    base: Base,
+    extra: Filter | undefined,
+    share?: ExpandShare,
+  ): Generator<ShapedDict> {
     const ctx = base.ctx.slice();
     const short = base.short.slice();
     const path = base.path.slice();
@@ -277,6 +322,7 @@ class Expander {
       path.pop();
       keys.pop();
       stack.pop();
+      if (share !== undefined && stack.length === share.depth) share.current = -1;
     };
 
     const first = enter(
@@ -293,6 +339,10 @@ class Expander {
       const f = stack[stack.length - 1] as Frame;
       const children = f.node.children;
       if (children.length === 0) {
+        if (share !== undefined && share.current === -1 && !share.take(-1)) {
+          leave(f);
+          continue;
+        }
         yielded++;
         yield this.leaves.build(ctx, f.name, f.shortName, f.dep, path, keys, log);
         leave(f);
@@ -310,16 +360,24 @@ class Expander {
         continue;
       }
       const child = children[f.childIdx++] as TreeNode;
+      const chunk = share !== undefined && stack.length === share.depth;
+      if (chunk) {
+        const n = share.started++;
+        if (!share.take(n)) continue;
+        share.current = n;
+      }
       if (this.info(child).joins.length > 0) {
         const sub: Base = { ctx, short, dep: f.dep, pending: f.pending, path, keys };
         for (const d of this.walk(child, sub)) {
           yielded++;
           yield d;
         }
+        if (chunk) share.current = -1;
         continue;
       }
       const cf = enter(child, f.pending, f.dep, f.info.desc, f.name, f.shortName);
       if (cf !== null) stack.push(cf);
+      else if (chunk) share.current = -1;
     }
   }
 
