@@ -17,11 +17,22 @@ export function formatPlan(plan: Plan, explain = false): string {
       if (state.status !== 'stale') continue;
       const pad = ' '.repeat(width + 11);
       lines.push(`${pad}${state.state} of ${state.objectId} is stale:`);
-      if (state.changes === undefined || state.changes.length === 0) {
-        lines.push(`${pad}  (no record of how it was made differs in a parameter)`);
+      if (state.changes === undefined) {
+        lines.push(`${pad}  (its manifest does not say what it was made from)`);
       }
       for (const c of state.changes ?? []) {
-        const where = c.scope === 'node' ? '' : c.scope === 'parents' ? '' : ` (${c.scope})`;
+        if (c.scope === 'parents') {
+          const parent = c.param.replace(/^state /, '');
+          lines.push(
+            c.before === undefined
+              ? `${pad}  now starts from ${parent}`
+              : c.after === undefined
+                ? `${pad}  no longer starts from ${parent}`
+                : `${pad}  starts from ${parent}, which is made differently now`,
+          );
+          continue;
+        }
+        const where = c.scope === 'node' ? '' : ` (${c.scope})`;
         lines.push(`${pad}  ${c.param}${where}: ${show(c.before)} -> ${show(c.after)}`);
       }
     }

@@ -6,12 +6,12 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { buildGraph, type BoundNode, type NodeGraph } from '../graph/build-graph.js';
-import { imageStateParams, vmStateParams } from '../graph/scoped-params.js';
-import { nodeTargets } from '../scheduler/node-targets.js';
-import { gcStates, type GcDecision, type StateTarget } from '../states/index.js';
+import { gcStates, type GcDecision } from '../states/index.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP } from './graph-options.js';
 import { loadGraph, type LoadedGraph } from './load-graph.js';
+import { graphStateTargets } from './graph-state-targets.js';
+import { lockTimeoutMs } from './lock-timeout-ms.js';
 import { parseTokens } from './parse-tokens.js';
 import { writeAll } from './write-all.js';
 
@@ -77,35 +77,6 @@ function producingGraph(loaded: LoadedGraph, filtered: boolean): NodeGraph {
   return buildGraph({ objects: loaded.objects, nodes: loaded.nodes, selected: () => true });
 }
 
-/** The objects as state targets, with their own params and with each node's over them. */
-function graphTargets(loaded: LoadedGraph, graph: NodeGraph): StateTarget[] {
-  const targets: StateTarget[] = [];
-  for (const variants of loaded.objects.vms.values()) {
-    for (const vm of variants) {
-      targets.push({
-        kind: 'vms',
-        id: vm.id,
-        name: vm.name,
-        vmId: vm.id,
-        vmName: vm.name,
-        params: vmStateParams(vm.params, vm.name),
-        images: vm.images.map((image) => ({
-          kind: 'images' as const,
-          id: image.id,
-          name: image.name,
-          vmId: vm.id,
-          vmName: vm.name,
-          params: imageStateParams(vm.params, vm.name, image.name),
-        })),
-      });
-    }
-  }
-  for (const id of graph.order) {
-    for (const { target } of nodeTargets(graph.nodes.get(id) as BoundNode)) targets.push(target);
-  }
-  return targets;
-}
-
 /** Which nodes set each state: `kind:object:state:backend` → node ids. */
 function producers(graph: NodeGraph): Map<string, string[]> {
   const by = new Map<string, string[]>();
@@ -146,10 +117,7 @@ export async function gcCommand(argv: readonly string[], io: CliIo): Promise<num
   const keepLast =
     values['keep-last'] === undefined ? undefined : parseCount('--keep-last', values['keep-last']);
   const maxBytes = values['max-size'] === undefined ? undefined : parseSize(values['max-size']);
-  const timeout =
-    values['lock-timeout'] === undefined
-      ? undefined
-      : parseCount('--lock-timeout', values['lock-timeout']) * 1000;
+  const timeout = lockTimeoutMs(values['lock-timeout']);
   const tokens = parseTokens(positionals);
   const loaded = loadGraph({
     objectsFile: values.objects,
@@ -160,7 +128,7 @@ export async function gcCommand(argv: readonly string[], io: CliIo): Promise<num
   const graph = producingGraph(loaded, tokens.only.length > 0 || tokens.no.length > 0);
   const produced = producers(graph);
   const report = await gcStates(
-    graphTargets(loaded, graph),
+    graphStateTargets(loaded, graph),
     {
       produced: (s) => {
         const nodes = s.targets.flatMap(

@@ -11,6 +11,7 @@ changed: the state backends are only asked which states exist.
 
 options:
   --json               the plan as JSON
+  --explain            for each stale state, what changed (old and new values)
 ${RUN_OPTIONS_HELP}`;
 
 export async function planCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -23,7 +24,7 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
     io.stdout,
     prepared.values.json === true
       ? JSON.stringify(prepared.plan, null, 2) + '\n'
-      : formatPlan(prepared.plan),
+      : formatPlan(prepared.plan, prepared.values.explain === true),
   );
   return EXIT.ok;
 }

@@ -26,7 +26,7 @@ options:
   -j, --jobs N         nodes at once (default: the number of cores)
   --report FILE        write a JSON report
   --junit FILE         write a JUnit XML report
-  --dry-run            print the plan and stop
+  --dry-run            print the plan and stop (--explain: with what changed)
   --fail-fast          start nothing new after a failure
 ${RUN_OPTIONS_HELP}`;
 
@@ -45,7 +45,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     return EXIT.usage;
   }
   if (values['dry-run'] === true) {
-    await writeAll(io.stdout, formatPlan(plan));
+    await writeAll(io.stdout, formatPlan(plan, values.explain === true));
     return EXIT.ok;
   }
 
@@ -89,6 +89,8 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
       vmRunDir: prepared.vmRunDir,
       runDir,
       configDir: prepared.configDir,
+      keys: prepared.keys,
+      lockTimeoutMs: prepared.lockTimeoutMs,
     });
     report = await executePlan(graph, plan, executor, {
       jobs: prepared.jobs,

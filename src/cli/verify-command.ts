@@ -4,14 +4,12 @@
  * what is safe and reports the rest. Exit 0 when all is well (or repaired), 1 otherwise.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
-import type { BoundNode } from '../graph/build-graph.js';
-import { imageStateParams, vmStateParams } from '../graph/scoped-params.js';
-import { nodeTargets } from '../scheduler/node-targets.js';
-import { verifyStates, type StateTarget, type VerifyEntry } from '../states/index.js';
+import { verifyStates, type VerifyEntry } from '../states/index.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { GRAPH_OPTIONS, GRAPH_OPTIONS_HELP } from './graph-options.js';
-import { loadGraph, type LoadedGraph } from './load-graph.js';
+import { loadGraph } from './load-graph.js';
+import { graphStateTargets } from './graph-state-targets.js';
+import { lockTimeoutMs } from './lock-timeout-ms.js';
 import { parseTokens } from './parse-tokens.js';
 import { writeAll } from './write-all.js';
 
@@ -32,51 +30,6 @@ options:
   --run-dir DIR        where running vms keep their files (default .cartograph/run)
   --lock-timeout SEC   how long --repair waits for other cartograph processes (default 600)
 ${GRAPH_OPTIONS_HELP}`;
-
-/** Seconds of `--lock-timeout` as milliseconds; `undefined` when not given. */
-function lockTimeoutMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError('USAGE', `--lock-timeout needs a number of seconds, not "${value}"`);
-  }
-  return seconds * 1000;
-}
-
-/**
- * The objects of the configs as state targets: every vm variant with its images, with the
- * objects' own params and with each node's params over them (a node may keep its states
- * elsewhere, e.g. `states_images = qcow2ext` in the nodes config).
- */
-function graphTargets(loaded: LoadedGraph): StateTarget[] {
-  const targets: StateTarget[] = [];
-  for (const variants of loaded.objects.vms.values()) {
-    for (const vm of variants) {
-      targets.push({
-        kind: 'vms',
-        id: vm.id,
-        name: vm.name,
-        vmId: vm.id,
-        vmName: vm.name,
-        params: vmStateParams(vm.params, vm.name),
-        images: vm.images.map((image) => ({
-          kind: 'images' as const,
-          id: image.id,
-          name: image.name,
-          vmId: vm.id,
-          vmName: vm.name,
-          params: imageStateParams(vm.params, vm.name, image.name),
-        })),
-      });
-    }
-  }
-  for (const id of loaded.graph.order) {
-    for (const { target } of nodeTargets(loaded.graph.nodes.get(id) as BoundNode)) {
-      targets.push(target);
-    }
-  }
-  return targets;
-}
 
 function describe(entry: VerifyEntry): string {
   const what =
@@ -116,7 +69,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
     cwd: io.cwd,
     tokens: parseTokens(positionals),
   });
-  const report = await verifyStates(graphTargets(loaded), {
+  const report = await verifyStates(graphStateTargets(loaded, loaded.graph), {
     cwd: io.cwd,
     runDir: values['run-dir'] ?? io.env.CARTOGRAPH_RUN_DIR ?? '.cartograph/run',
     repair: values.repair === true,

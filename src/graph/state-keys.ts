@@ -103,6 +103,14 @@ export interface KeyChange {
 /** Parameter names whose values differ between two key inputs, with old and new values. */
 export function keyChanges(before: KeyInputs, after: KeyInputs): KeyChange[] {
   const out: KeyChange[] = [];
+  if (before.version !== after.version) {
+    out.push({
+      param: 'key recipe version',
+      scope: 'node',
+      before: String(before.version),
+      after: String(after.version),
+    });
+  }
   const scopes = new Set([...Object.keys(before.params), ...Object.keys(after.params)]);
   for (const scope of scopes) {
     const a = before.params[scope] ?? {};
@@ -130,7 +138,8 @@ export function keyChanges(before: KeyInputs, after: KeyInputs): KeyChange[] {
 function nodeInputs(node: BoundNode, parents: Record<string, string>): KeyInputs {
   const ignore = ignored(node.variant.params);
   const params: Record<string, Record<string, string>> = {
-    node: filtered(node.variant.params, ignore),
+    // The command is an input of its own (`command`), not one of the node's parameters.
+    node: filtered(node.variant.params, (k) => k === 'command' || ignore(k)),
   };
   for (const vm of node.vms) params[vm.id] = filtered(vm.params, ignore);
   return {

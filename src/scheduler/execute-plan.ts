@@ -14,13 +14,16 @@ import { runSchedule, type ScheduledTask, type TaskResult } from './run-schedule
 export interface NodeWork {
   /** Exclusive resources of a node (its objects' active images, its vms). */
   resources(node: BoundNode): readonly string[];
-  /** Runs one attempt of a node; throws when it fails. */
+  /**
+   * Runs one attempt of a node; throws when it fails. Resolves with a reason instead when the
+   * node's states turned out to be there already (another run made them meanwhile).
+   */
   run(
     node: BoundNode,
     attempt: number,
     signal: AbortSignal,
     step: (what: string) => void,
-  ): Promise<void>;
+  ): Promise<string | undefined>;
   /** Where the node's output goes. */
   logFile(node: BoundNode): string | null;
 }
@@ -66,10 +69,10 @@ export async function executePlan(
   const toResult = (step: PlanStep, r: TaskResult): NodeResult => {
     const n = node(step.node);
     const error = r.error === undefined ? undefined : errorText(r.error);
-    const reason = error ?? r.reason;
+    const reason = error ?? r.reason ?? r.alreadyDone;
     return {
       ...describe(n),
-      status: r.status,
+      status: r.alreadyDone === undefined ? r.status : 'reused',
       duration_ms: r.durationMs,
       attempts: r.attempts,
       log: r.attempts > 0 ? work.logFile(n) : null,

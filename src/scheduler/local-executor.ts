@@ -11,18 +11,27 @@ import { RunError } from '../errors.js';
 import type { BoundNode } from '../graph/build-graph.js';
 import { dictToJson } from '../parser/dict.js';
 import { ROOT_STATE_NAMES } from '../params/check-state-name.js';
-import type { Params } from '../params/params.js';
+import { Params } from '../params/params.js';
+import { stateRefKey } from '../graph/state-ref.js';
+import type { StateKey } from '../graph/state-keys.js';
 import {
   bootVms,
   createRoots,
   findVm,
   getStates,
   imagePath,
+  inspectStates,
+  listStoredStates,
+  lockObjects,
   setStates,
   shutdownVms,
+  unsetStates,
   type ImageTarget,
   type StateContext,
   type StateEvent,
+  type StateManifestInput,
+  type StateQuery,
+  type StateTarget,
   type VmTarget,
 } from '../states/index.js';
 import type { NodeWork } from './execute-plan.js';
@@ -39,7 +48,14 @@ export interface LocalExecutorOptions {
   /** Directory of the nodes config, given to commands as `CARTOGRAPH_CONFIG_DIR`. */
   readonly configDir: string;
   readonly onStateEvent?: (nodeId: string, event: StateEvent) => void;
+  /** The key each state would get now, by `stateRefKey`: recorded in the states' manifests. */
+  readonly keys: ReadonlyMap<string, StateKey>;
+  /** How long to wait for objects another cartograph process holds (ms). */
+  readonly lockTimeoutMs?: number | undefined;
 }
+
+/** Taking the locks of free objects takes a few ms; only a longer wait is worth a word. */
+const LOCK_QUIET_MS = 300;
 
 export class LocalExecutor implements NodeWork {
   constructor(private readonly options: LocalExecutorOptions) {}
@@ -62,7 +78,7 @@ export class LocalExecutor implements NodeWork {
     attempt: number,
     signal: AbortSignal,
     step: (what: string) => void,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const dir = this.nodeDir(node);
     mkdirSync(dir, { recursive: true });
     const ctx: StateContext = {
@@ -70,8 +86,106 @@ export class LocalExecutor implements NodeWork {
       runDir: this.options.vmRunDir,
       signal,
       onEvent: (e) => this.options.onStateEvent?.(node.id, e),
+      manifestFor: (target, state) => this.manifestFor(node, target, state),
+      lockTimeoutMs: this.options.lockTimeoutMs,
     };
     const targets = this.targets(node);
+    // Other cartograph processes keep off the node's objects until it is done with them.
+    const waiting = setTimeout(() => {
+      step('wait for objects another cartograph process holds');
+    }, LOCK_QUIET_MS);
+    let unlock: () => Promise<void>;
+    try {
+      unlock = await lockObjects(
+        targets.map((t) => t.target),
+        { ...ctx, owner: `cartograph run (pid ${process.pid}), node ${node.id}` },
+      );
+    } finally {
+      clearTimeout(waiting);
+    }
+    try {
+      if (await this.madeMeanwhile(node, targets, ctx)) {
+        return 'another run made its states meanwhile';
+      }
+      await this.work(node, targets, ctx, dir, attempt, signal, step);
+      return undefined;
+    } finally {
+      await unlock();
+    }
+  }
+
+  /** Whether every state the node sets is there now, as it would make it (so nothing to do). */
+  private async madeMeanwhile(
+    node: BoundNode,
+    targets: readonly NodeTarget[],
+    ctx: StateContext,
+  ): Promise<boolean> {
+    if (node.sets.length === 0) return false;
+    const queries: StateQuery[] = [];
+    for (const set of node.sets) {
+      const vm = targets.find((t) => t.vm.id === set.vm.id)?.target;
+      const target = set.type === 'vms' ? vm : vm?.images.find((i) => i.id === set.objectId);
+      if (target === undefined) return false;
+      queries.push({ target, state: set.state });
+    }
+    const found = await inspectStates(queries, ctx);
+    return node.sets.every((set, i) => {
+      const f = found[i];
+      const expected = this.options.keys.get(stateRefKey(set));
+      return f?.trust === 'manifest' && expected !== undefined && f.manifest?.key === expected.key;
+    });
+  }
+
+  /**
+   * Removes the states built on a state the node makes again (external states: their data is
+   * relative to it). They are stale anyway, their key records the one it replaces, and the
+   * backend refuses to overwrite a state others are built on.
+   */
+  private async dropDependents(
+    images: readonly ImageTarget[],
+    ctx: StateContext,
+    step: (what: string) => void,
+  ): Promise<void> {
+    const stored = await listStoredStates(images, ctx);
+    for (const image of images) {
+      const state = image.params.get('set_state');
+      const own = stored.filter((s) => s.kind === 'images' && s.targets.includes(image.id));
+      const file = own.find((s) => s.state === state && s.exists)?.file;
+      if (file === undefined) continue;
+      for (const child of own.filter((s) => s.exists && s.backing === file)) {
+        step(`unset ${child.state} of ${image.id} (built on ${state ?? ''}, made again)`);
+        const params = new Params([
+          ...image.params.entries(),
+          ['unset_state', child.state],
+          ['unset_mode', 'fi'],
+          ['unset_dependents', 'yes'],
+        ]);
+        await unsetStates([{ ...image, params }], ctx);
+      }
+    }
+  }
+
+  private manifestFor(
+    node: BoundNode,
+    target: StateTarget,
+    state: string,
+  ): StateManifestInput | undefined {
+    const key = this.options.keys.get(
+      stateRefKey({ type: target.kind, objectId: target.id, state }),
+    );
+    if (key === undefined) return undefined;
+    return { key: key.key, producer: node.id, parents: key.inputs.parents, inputs: key.inputs };
+  }
+
+  private async work(
+    node: BoundNode,
+    targets: readonly NodeTarget[],
+    ctx: StateContext,
+    dir: string,
+    attempt: number,
+    signal: AbortSignal,
+    step: (what: string) => void,
+  ): Promise<void> {
     const booted: VmTarget[] = [];
     try {
       // 1. The states the node starts from. A vm state brings back disk and RAM together, so
@@ -112,6 +226,7 @@ export class LocalExecutor implements NodeWork {
         }
         const images = target.images.filter((i) => has(i.params, 'set_state'));
         if (images.length > 0) {
+          await this.dropDependents(images, ctx, step);
           step(`set ${describe(images, 'set_state')}`);
           await setStates(images, ctx);
         }

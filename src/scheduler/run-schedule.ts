@@ -26,6 +26,8 @@ export interface TaskResult {
   /** Why it failed, was blocked or skipped. */
   readonly error?: unknown;
   readonly reason?: string;
+  /** A passed task whose work was found done already (by whom, why). */
+  readonly alreadyDone?: string;
 }
 
 export type SchedulerEvent =
@@ -39,12 +41,15 @@ export type SchedulerEvent =
     }
   | { readonly type: 'task-end'; readonly result: TaskResult };
 
-/** Does one task's work; throwing (or rejecting) means the attempt failed. */
+/**
+ * Does one task's work; throwing (or rejecting) means the attempt failed. It resolves with a
+ * reason when it found the work done already (another process did it meanwhile).
+ */
 export type TaskExecutor = (
   task: ScheduledTask,
   attempt: number,
   signal: AbortSignal,
-) => Promise<void>;
+) => Promise<string | undefined>;
 
 export interface ScheduleOptions {
   /** Tasks running at once. @default 1 */
@@ -118,12 +123,13 @@ export async function runSchedule(
             attempts = attempt;
             emit({ type: 'task-start', id: task.id, attempt });
             try {
-              await execute(task, attempt, signal);
+              const alreadyDone = await execute(task, attempt, signal);
               return finish({
                 id: task.id,
                 status: 'passed',
                 attempts: attempt,
                 durationMs: Date.now() - began,
+                ...(alreadyDone === undefined ? {} : { alreadyDone }),
               });
             } catch (e) {
               error = e;

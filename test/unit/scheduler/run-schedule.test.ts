@@ -9,12 +9,12 @@ function controllable() {
   const running = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   let maxRunning = 0;
   const waiters: (() => void)[] = [];
-  const executor = (task: ScheduledTask): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
+  const executor = (task: ScheduledTask): Promise<undefined> =>
+    new Promise<undefined>((resolve, reject) => {
       running.set(task.id, {
         resolve: () => {
           running.delete(task.id);
-          resolve();
+          resolve(undefined);
         },
         reject: (e: Error) => {
           running.delete(task.id);

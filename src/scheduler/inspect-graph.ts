@@ -1,17 +1,23 @@
 /**
- * Asks the state backends which of the states a graph's nodes get and set exist, all at once
- * (read-only; the backends bound the number of QEMU programs at a time).
+ * Asks the state backends about the states a graph's nodes get and set, all at once: whether
+ * each exists and how far it can be trusted (read-only; the backends bound the number of QEMU
+ * programs at a time).
  */
 import type { BoundNode, NodeGraph } from '../graph/build-graph.js';
 import { stateRefKey } from '../graph/state-ref.js';
-import { probeStates, type StateContext, type StateQuery } from '../states/index.js';
+import {
+  inspectStates,
+  type StateContext,
+  type StateInspection,
+  type StateQuery,
+} from '../states/index.js';
 import { nodeTargets } from './node-targets.js';
 
-/** Existence of each state by `stateRefKey`. */
-export async function probeGraph(
+/** What the backends found, by `stateRefKey`. */
+export async function inspectGraph(
   graph: NodeGraph,
   ctx: StateContext,
-): Promise<Map<string, boolean>> {
+): Promise<Map<string, StateInspection>> {
   const queries: StateQuery[] = [];
   const keys: string[] = [];
   const seen = new Set<string>();
@@ -30,6 +36,6 @@ export async function probeGraph(
       keys.push(key);
     }
   }
-  const found = await probeStates(queries, ctx);
-  return new Map(keys.map((k, i) => [k, found[i] === true]));
+  const found = await inspectStates(queries, ctx);
+  return new Map(keys.map((k, i) => [k, found[i] as StateInspection]));
 }
