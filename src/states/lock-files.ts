@@ -12,6 +12,7 @@ import { parseLockHolder } from './parse-lock-holder.js';
 import { processIdentity, type ProcessIdentity } from './process-identity.js';
 import { readLockHolder } from './read-lock-holder.js';
 import { StateLockedError } from './state-locked-error.js';
+import { sweepLockTemps } from './sweep-lock-temps.js';
 
 /** How a set of lock files is taken. */
 export interface LockFilesOptions {
@@ -181,7 +182,10 @@ export class LockFiles {
     let createdDir: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await createExclusive(file, text)) ? { createdDir } : false;
+        if (!(await createExclusive(file, text))) return false;
+        // Creators killed half-way leave their temporary file: the new holder clears them.
+        await sweepLockTemps(file);
+        return { createdDir };
       } catch (error) {
         // The directory is missing (or was just pruned by a releasing holder): make it.
         if (errno(error) !== 'ENOENT' || attempt > 3) throw error;
