@@ -2,18 +2,19 @@
  * Runs nodes on this machine: brings a node's objects to the states it gets (roots created,
  * vms booted as needed), runs its command with its params in a JSON file and environment
  * variables (never spliced into the command text), saves the states it sets, and stops the
- * vms it started. The scheduler only sees the `NodeWork` interface, so other executors (remote
- * workers) can take its place.
+ * vms it started. It holds the node's objects against other cartograph processes meanwhile
+ * and saves each state with a manifest of its key. The scheduler only sees the `NodeWork`
+ * interface, so other executors (remote workers) can take its place.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import type { BoundNode } from '../graph/build-graph.js';
+import type { StateKey } from '../graph/state-keys.js';
+import { stateRefKey } from '../graph/state-ref.js';
 import { dictToJson } from '../parser/dict.js';
 import { ROOT_STATE_NAMES } from '../params/check-state-name.js';
 import { Params } from '../params/params.js';
-import { stateRefKey } from '../graph/state-ref.js';
-import type { StateKey } from '../graph/state-keys.js';
 import {
   bootVms,
   createRoots,
@@ -23,6 +24,7 @@ import {
   inspectStates,
   listStoredStates,
   lockObjects,
+  parsePolicy,
   setStates,
   shutdownVms,
   unsetStates,
@@ -146,8 +148,13 @@ export class LocalExecutor implements NodeWork {
     ctx: StateContext,
     step: (what: string) => void,
   ): Promise<void> {
-    const stored = await listStoredStates(images, ctx);
-    for (const image of images) {
+    // Only where the set policy overwrites an existing state (the default, `ff`).
+    const overwritten = images.filter(
+      (i) => parsePolicy(i, 'set', 'set_mode', 'ff').exists === 'f',
+    );
+    if (overwritten.length === 0) return;
+    const stored = await listStoredStates(overwritten, ctx);
+    for (const image of overwritten) {
       const state = image.params.get('set_state');
       const own = stored.filter((s) => s.kind === 'images' && s.targets.includes(image.id));
       const file = own.find((s) => s.state === state && s.exists)?.file;
