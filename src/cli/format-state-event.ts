@@ -1,3 +1,4 @@
+import { describeLockHolder } from '../states/index.js';
 import type { StateEvent } from '../states/index.js';
 
 /** A progress line for `--verbose` (stderr), or `undefined` for events that results cover. */
@@ -25,5 +26,7 @@ export function formatStateEvent(e: StateEvent): string | undefined {
       return `${e.target}: removing ${e.state} also removed ${e.dependents.join(', ')}`;
     case 'image-rebased':
       return `${e.target}: rebased ${e.image} onto ${e.onto ?? 'nothing'}: ${e.reason}`;
+    case 'lock-wait':
+      return `${e.target}: waiting for ${e.what}, locked by ${describeLockHolder(e.holder)}`;
   }
 }

@@ -135,7 +135,8 @@ async function runStateCommand(
     runDir: values['run-dir'] ?? io.env.CARTOGRAPH_RUN_DIR ?? '.cartograph/run',
     onEvent: (event) => {
       if (event.type === 'state-end') results.push(event.result);
-      if (values.verbose === true) {
+      // A wait for another process's lock may last minutes: always say who it waits for.
+      if (values.verbose === true || event.type === 'lock-wait') {
         const line = formatStateEvent(event);
         if (line !== undefined) io.stderr.write(`cartograph: ${line}\n`);
       }
@@ -197,7 +198,10 @@ async function perform(
             : s.kind === 'images'
               ? ' (no image)'
               : '';
-          const names = s.states.map((x) => x.name).join(' ');
+          // Only what `run` will not use is marked; `--json` gives every state's trust.
+          const names = s.states
+            .map((x) => (x.trust === 'incomplete' ? `${x.name} (incomplete)` : x.name))
+            .join(' ');
           return `${s.target} [${s.backend}]${root}: ${names === '' ? '-' : names}\n`;
         })
         .join('');

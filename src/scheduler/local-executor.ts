@@ -18,6 +18,7 @@ import { Params } from '../params/params.js';
 import {
   bootVms,
   createRoots,
+  describeLockHolder,
   findVm,
   getStates,
   imagePath,
@@ -56,9 +57,6 @@ export interface LocalExecutorOptions {
   readonly lockTimeoutMs?: number | undefined;
 }
 
-/** Taking the locks of free objects takes a few ms; only a longer wait is worth a word. */
-const LOCK_QUIET_MS = 300;
-
 export class LocalExecutor implements NodeWork {
   constructor(private readonly options: LocalExecutorOptions) {}
 
@@ -93,18 +91,18 @@ export class LocalExecutor implements NodeWork {
     };
     const targets = this.targets(node);
     // Other cartograph processes keep off the node's objects until it is done with them.
-    const waiting = setTimeout(() => {
-      step('wait for objects another cartograph process holds');
-    }, LOCK_QUIET_MS);
-    let unlock: () => Promise<void>;
-    try {
-      unlock = await lockObjects(
-        targets.map((t) => t.target),
-        { ...ctx, owner: `cartograph run (pid ${process.pid}), node ${node.id}` },
-      );
-    } finally {
-      clearTimeout(waiting);
-    }
+    const unlock = await lockObjects(
+      targets.map((t) => t.target),
+      {
+        ...ctx,
+        owner: `cartograph run (pid ${process.pid}), node ${node.id}`,
+        onEvent: (e) => {
+          if (e.type === 'lock-wait')
+            step(`wait for ${e.what}, locked by ${describeLockHolder(e.holder)}`);
+          ctx.onEvent?.(e);
+        },
+      },
+    );
     try {
       if (await this.madeMeanwhile(node, targets, ctx)) {
         return 'another run made its states meanwhile';

@@ -27,6 +27,7 @@ export type { GcDecision, GcReport } from './gc-report.js';
 export { StateAbortError, type StateAbortDetails } from './state-abort-error.js';
 export { StateLocks } from './state-locks.js';
 export { StateLockedError } from './state-locked-error.js';
+export { describeLockHolder } from './describe-lock-holder.js';
 export { POLICY_RULES, type PolicyKind } from './policy-rules.js';
 export { parsePolicy } from './parse-policy.js';
 

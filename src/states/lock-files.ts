@@ -22,6 +22,11 @@ export interface LockFilesOptions {
   readonly timeoutMs: number;
   /** Stops the wait (`STATE_LOCKED`, "cancelled"). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Called once per lock that another live process holds, when the wait for it begins: a
+   * caller that may wait for minutes says who it waits for instead of hanging silently.
+   */
+  readonly onWait?: ((what: string, holder: LockHolder) => void) | undefined;
 }
 
 interface Holding {
@@ -58,7 +63,7 @@ function errno(error: unknown): string | undefined {
  *   never reused, so two processes can never both believe they took the same lock over. A
  *   taker that dies itself leaves a break file that is taken over the same way.
  * - **Waiting** polls with a growing pause (10 ms up to 250 ms) until `timeoutMs`, then throws
- *   `StateLockedError` (`STATE_LOCKED`) naming the holder.
+ *   `StateLockedError` (`STATE_LOCKED`) naming the holder; `onWait` hears when a wait begins.
  *
  * Locks still held when the process exits normally are removed by an exit hook; after a crash
  * they are stale and the next process takes them over.
@@ -131,6 +136,7 @@ export class LockFiles {
   async #take(lock: LockFile, options: LockFilesOptions, deadline: number): Promise<void> {
     const started = performance.now();
     let pause = FIRST_POLL_MS;
+    let told = false;
     for (;;) {
       const held = this.#held.get(lock.file);
       if (held !== undefined) {
@@ -160,6 +166,10 @@ export class LockFiles {
       const left = deadline - performance.now();
       if (left <= 0) {
         throw new StateLockedError(lock.file, lock.what, current, performance.now() - started);
+      }
+      if (!told) {
+        told = true;
+        options.onWait?.(lock.what, current);
       }
       try {
         await sleep(Math.min(pause, left), undefined, { signal: options.signal });

@@ -15,7 +15,7 @@ import type { StateTarget } from './state-target.js';
  * one sorted order (taking more later could deadlock with another process).
  *
  * Waits up to `ctx.lockTimeoutMs` (default 10 minutes; 0: not at all) for locks another
- * process holds, then throws `StateLockedError` (`STATE_LOCKED`) naming the holder; a lock of
+ * process holds (a `lock-wait` event names the holder when the wait begins), then throws `StateLockedError` (`STATE_LOCKED`) naming the holder; a lock of
  * a process that died is taken over. `owner` is recorded in the lock files for such messages.
  */
 export async function lockObjects(
@@ -30,6 +30,9 @@ export async function lockObjects(
       owner: ctx.owner ?? `cartograph (${targets.map((t) => t.id).join(', ')})`,
       timeoutMs: rctx.lockTimeoutMs,
       signal: rctx.signal,
+      onWait: (what, holder) => {
+        rctx.emit({ type: 'lock-wait', target: targets.map((t) => t.id).join(', '), what, holder });
+      },
     },
   );
 }

@@ -1,4 +1,5 @@
 import type { BackendName } from './backend-name.js';
+import type { LockHolder } from './lock-holder.js';
 import type { StateOp } from './state-op.js';
 import type { StateResult } from './state-result.js';
 
@@ -69,4 +70,12 @@ export type StateEvent =
       /** The new backing file, `null` for none. */
       readonly onto: string | null;
       readonly reason: string;
+    }
+  /** Another cartograph process holds a lock of the objects (`what` it protects): waiting. */
+  | {
+      readonly type: 'lock-wait';
+      /** The objects being locked, comma-separated ids. */
+      readonly target: string;
+      readonly what: string;
+      readonly holder: LockHolder;
     };

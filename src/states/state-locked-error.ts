@@ -1,4 +1,5 @@
 import { StateError } from '../errors.js';
+import { describeLockHolder } from './describe-lock-holder.js';
 import type { LockHolder } from './lock-holder.js';
 
 /**
@@ -16,8 +17,7 @@ export class StateLockedError extends StateError {
   constructor(lockFile: string, what: string, holder: LockHolder, waitedMs: number, why = '') {
     super(
       'STATE_LOCKED',
-      `${what} is locked by pid ${holder.pid} on ${holder.host}` +
-        `${holder.owner === '' ? '' : ` (${holder.owner})`} since ${holder.startedAt}` +
+      `${what} is locked by ${describeLockHolder(holder)}` +
         (why === '' ? `; gave up after ${Math.round(waitedMs)} ms` : `; ${why}`),
       {
         hint:

@@ -20,7 +20,19 @@ export function withObjectLocks<T>(
   return ctx.locks.with(keys, async () => {
     const release = await ctx.fileLocks.acquire(
       keys.map((k) => lockFileOf(k, ctx.runDir)),
-      { owner, timeoutMs: ctx.lockTimeoutMs, signal: ctx.signal },
+      {
+        owner,
+        timeoutMs: ctx.lockTimeoutMs,
+        signal: ctx.signal,
+        onWait: (what, holder) => {
+          ctx.emit({
+            type: 'lock-wait',
+            target: targets.map((t) => t.id).join(', '),
+            what,
+            holder,
+          });
+        },
+      },
     );
     try {
       const recovered: Recovery[] = [];

@@ -128,7 +128,7 @@ describeQemu('cartograph verify', () => {
   });
 
   it('reports a state an interrupted write left, and --repair discards it', async () => {
-    const { verify, problems, pool } = await suite();
+    const { verify, problems, pool, dir } = await suite();
     const marker = {
       pid: deadPid(),
       host: hostname(),
@@ -139,6 +139,8 @@ describeQemu('cartograph verify', () => {
     };
     await writeFile(join(pool, '.customize.writing'), JSON.stringify(marker));
     await writeFile(join(pool, `.install.qcow2.${marker.pid}.abcd1234.tmp`), 'junk');
+    const shown = await runCli(['show', '--objects', 'objects.cfg'], dir);
+    expect(shown.stdout).toContain('vm1/image1 [qcow2ext]: customize (incomplete) install\n');
     let out = await verify('--json');
     expect(out.code).toBe(1);
     expect(problems(out.report, 'customize')).toEqual(['incomplete']);

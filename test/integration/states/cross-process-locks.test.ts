@@ -19,7 +19,7 @@ import {
   setStates,
   StateLockedError,
 } from '../../../src/states/index.js';
-import type { StateContext, StateTarget } from '../../../src/states/index.js';
+import type { StateContext, StateEvent, StateTarget } from '../../../src/states/index.js';
 import { describeQemu } from '../../helpers/qemu-available.js';
 import { useQemuSandbox } from '../../helpers/qemu-sandbox.js';
 import {
@@ -89,13 +89,25 @@ describeQemu('cross-process locks of state operations', () => {
     expect((error as Error).message).toContain(`pid ${holder.pid}`);
     expect((await inspectStates([{ target: image, state: 's' }], ctx))[0]?.trust).toBe('missing');
 
-    // With time to wait, it goes on once the holder lets go.
+    // With time to wait, it says who it waits for, and goes on once the holder lets go.
     const started = performance.now();
-    const waiting = setStates([withParams(image, { set_state: 's' })], ctx);
+    const events: StateEvent[] = [];
+    const waiting = setStates([withParams(image, { set_state: 's' })], {
+      ...ctx,
+      onEvent: (e) => events.push(e),
+    });
     await sleep(300);
     holder.release();
     const [result] = await waiting;
     expect(result?.action).toBe('created');
+    const waits = events.filter((e) => e.type === 'lock-wait');
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    for (const wait of waits) {
+      expect(wait).toMatchObject({
+        target: image.id,
+        holder: { pid: holder.pid, owner: 'cartograph run (test)' },
+      });
+    }
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     expect((await holder.ended).code).toBe(0);
     // No lock file outlives the operations.

@@ -23,6 +23,7 @@ import {
   probeStates,
   pushStates,
   setStates,
+  showStates,
   shutdownVms,
   unsetStates,
 } from '../../../src/states/index.js';
@@ -159,6 +160,12 @@ describeQemu('state manifests', () => {
     expect((await checkStates([withParams(image, { check_state: 'other' })], ctx))[0]?.exists).toBe(
       false,
     );
+    // show lists each state with its trust.
+    expect((await showStates([image], ctx))[0]?.states.map((s) => [s.name, s.trust])).toEqual([
+      ['broken', 'unverified'],
+      ['byhand', 'unverified'],
+      ['other', 'incomplete'],
+    ]);
     expect(await inspect(image, 'nothing')).toEqual({ exists: false, trust: 'missing' });
     expect(await inspect(image, 'root')).toEqual({ exists: true, trust: 'unverified' });
   });
