@@ -1,0 +1,43 @@
+/**
+ * The file primitives of the write protocol: whole content or the old one, no temporary file
+ * left behind, directories synced (a directory that does not exist is an error, not skipped).
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { moveFile } from '../../../src/states/move-file.js';
+import { syncDir } from '../../../src/states/sync-dir.js';
+import { writeJsonAtomic } from '../../../src/states/write-json-atomic.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+it('writes JSON in place of the old content, making the directory, leaving no temporary file', async () => {
+  const dir = join(tempDir('cartograph-durable-'), 'records', 'images');
+  const file = join(dir, 's.json');
+  await writeJsonAtomic(file, { key: 'one' });
+  await writeJsonAtomic(file, { key: 'two' });
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ key: 'two' });
+  expect(readdirSync(dir)).toEqual(['s.json']);
+});
+
+it('leaves the old content and no temporary file when the write fails', async () => {
+  const dir = tempDir('cartograph-durable-');
+  const file = join(dir, 's.json');
+  writeFileSync(file, '{"key":"old"}\n');
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  await expect(writeJsonAtomic(file, cyclic)).rejects.toThrow(TypeError);
+  expect(readFileSync(file, 'utf8')).toBe('{"key":"old"}\n');
+  expect(readdirSync(dir)).toEqual(['s.json']);
+});
+
+it('moves a file over another by renaming it, and syncs directories', async () => {
+  const dir = tempDir('cartograph-durable-');
+  mkdirSync(join(dir, 'pool'));
+  writeFileSync(join(dir, 'active.qcow2'), 'new');
+  writeFileSync(join(dir, 'pool', 's.qcow2'), 'old');
+  expect(await moveFile(join(dir, 'active.qcow2'), join(dir, 'pool', 's.qcow2'))).toBe(false);
+  expect(readFileSync(join(dir, 'pool', 's.qcow2'), 'utf8')).toBe('new');
+  expect(readdirSync(dir).sort()).toEqual(['pool']);
+  await expect(syncDir(dir)).resolves.toBeUndefined();
+  await expect(syncDir(join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+});
