@@ -9,6 +9,7 @@ import { diagnosticJson, formatDiagnostic } from '../report/format-diagnostic.js
 import { BufferedWriter } from './buffered-writer.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import type { DictEntryOptions } from './dict-entry.js';
+import { limitHeapGrowth } from './limit-heap-growth.js';
 import { loadParamsSource, type ParamsSource } from './params-source.js';
 import { writeAll } from './write-all.js';
 import { writeDicts } from './write-dicts.js';
@@ -105,6 +106,7 @@ export async function paramsCommand(argv: readonly string[], io: CliIo): Promise
     fullname: values.fullname === true,
     contents: values.contents === true,
   };
+  limitHeapGrowth();
   try {
     await writeDicts({ cfg, source, entry, out, threads });
   } catch (e) {
