@@ -15,8 +15,9 @@ import type { StateTarget } from './state-target.js';
  * one sorted order (taking more later could deadlock with another process).
  *
  * Waits up to `ctx.lockTimeoutMs` (default 10 minutes; 0: not at all) for locks another
- * process holds (a `lock-wait` event names the holder when the wait begins), then throws `StateLockedError` (`STATE_LOCKED`) naming the holder; a lock of
- * a process that died is taken over. `owner` is recorded in the lock files for such messages.
+ * process holds (a `lock-wait` event names the holder when the wait begins), then throws
+ * `StateLockedError` (`STATE_LOCKED`) naming the holder; a lock of a process that died is
+ * taken over. `owner` is recorded in the lock files for such messages.
  */
 export async function lockObjects(
   targets: readonly StateTarget[],
