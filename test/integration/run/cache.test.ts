@@ -1,8 +1,9 @@
 /**
  * The cache of `cartograph run` on real QEMU: states carry keys, a changed step makes exactly
  * its states and those built on them stale (explained by `plan --explain`), `reuse_stale`
- * keeps them, states without a manifest are reused as unverified, and two runs at once over
- * one pool build every state once and end as one run does.
+ * keeps them, states without a manifest are reused as unverified, two runs at once over one
+ * pool build every state once and end as one run does, and a node waiting for another
+ * process's lock says whose.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import type { RunReport } from '../../../src/scheduler/run-report.js';
+import { lockObjects } from '../../../src/states/index.js';
 import { describeQemu } from '../../helpers/qemu-available.js';
 import { runCli } from '../../helpers/run-cli.js';
+import { imageTarget } from '../../helpers/states-targets.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const OBJECTS = `vms = vm1 vm2
@@ -195,5 +198,35 @@ describeQemu('the state cache of cartograph run', () => {
     expect((await run(alone)).code).toBe(0);
     expect(manifestKeys(shared)).toEqual(manifestKeys(alone));
     expect(await plan(shared)).toContain('to run (0 setup');
+  });
+
+  it('says whose lock a node waits for, and fails it after --lock-timeout', async () => {
+    const dir = suite();
+    // This process holds vm1's image as another cartograph process would.
+    const image = imageTarget({ image_name: 'vm1', images_base_dir: 'images' });
+    const release = await lockObjects([image], { cwd: dir, runDir: '.', owner: 'held (test)' });
+    try {
+      const bin = join(process.cwd(), 'bin', 'cartograph.js');
+      const out = await promisify(execFile)(
+        process.execPath,
+        [bin, 'run', ...CONFIG, '--report', 'report.json', '--lock-timeout', '1'],
+        { cwd: dir },
+      ).catch((e: unknown) => e as { code: number; stdout: string });
+      expect(out).toMatchObject({ code: 1 });
+      expect(out.stdout).toContain(
+        `install@vm1: wait for image ${join(dir, 'images', 'vm1.qcow2')}, locked by pid ${process.pid}`,
+      );
+      expect(out.stdout).toContain('(held (test))');
+      expect(out.stdout).toMatch(/failed {2}install@vm1 .*is locked by pid \d+ .*; gave up after/);
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport;
+      expect(statuses(report)).toMatchObject({
+        'install@vm1': 'failed',
+        'customize@vm1': 'blocked',
+        'install@vm2': 'passed',
+        'customize@vm2': 'passed',
+      });
+    } finally {
+      await release();
+    }
   });
 });
