@@ -4,12 +4,13 @@
  * parser switches and which leaks between blocks exactly as in the reference.
  */
 import type { ConfigLine } from './config-lines.js';
-import { describeToken, lexLine, type Token, type TokenType } from './lexer.js';
+import { lexLine, type Token } from './lexer.js';
 import { LineError } from './line-error.js';
 import { pyStrip } from './python-text.js';
+import { TokenReader } from './token-reader.js';
 import type { IncludeSite, StatementSource } from './tree.js';
 
-export class LineReader {
+export class LineReader extends TokenReader {
   /** The reference's lexer mode: assignments are recognised only while it is on. */
   fast = true;
   /** The variants header that switched the mode off, while it is off. */
@@ -32,7 +33,9 @@ export class LineReader {
     /** Real paths of the files being included, outermost first, for loop detection. */
     readonly includeChain: readonly string[],
     readonly includedFrom: readonly IncludeSite[],
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * The next line of the block whose header has indentation `prevIndent`, or null when the
@@ -106,70 +109,4 @@ export class LineReader {
     if (t.type === 'error') throw LineError.fromToken(t);
     return t;
   }
-
-  nextNonWhite(): Token {
-    let t = this.next();
-    while (t.type === 'white') t = this.next();
-    return t;
-  }
-
-  /** `get_next_check`: the next token must be one of `types`. */
-  expect(types: readonly TokenType[], what: string): Token {
-    return check(this.next(), types, what);
-  }
-
-  /** `get_next_check_nw`: like expect, whitespace skipped. */
-  expectNonWhite(types: readonly TokenType[], what: string): Token {
-    return check(this.nextNonWhite(), types, what);
-  }
-
-  /** `get_until_no_white`: tokens up to and including the first of `end`, whitespace dropped. */
-  untilNoWhite(end: readonly TokenType[]): Token[] {
-    const out: Token[] = [];
-    for (;;) {
-      const t = this.next();
-      if (t.type !== 'white') out.push(t);
-      if (end.includes(t.type) || t.type === 'endl') return out;
-    }
-  }
-
-  /** `get_until`: tokens up to and including the first of `end`, whitespace kept. */
-  until(end: readonly TokenType[]): Token[] {
-    const out: Token[] = [];
-    for (;;) {
-      const t = this.next();
-      out.push(t);
-      if (end.includes(t.type) || t.type === 'endl') return out;
-    }
-  }
-
-  /** `get_until_check`: like `until`, but every token before the end must be one of `allowed`. */
-  untilChecked(allowed: readonly TokenType[], end: readonly TokenType[], what: string): Token[] {
-    const out: Token[] = [];
-    for (;;) {
-      const t = this.next();
-      if (!allowed.includes(t.type) && !end.includes(t.type)) {
-        throw new LineError('CFG_SYNTAX', `${what}, found ${describeToken(t)}`, t.pos);
-      }
-      out.push(t);
-      if (end.includes(t.type)) return out;
-    }
-  }
-
-  /** `rest_line`: the remaining tokens of the line, without the end. */
-  restOfLine(): Token[] {
-    const out: Token[] = [];
-    for (;;) {
-      const t = this.next();
-      if (t.type === 'endl') return out;
-      out.push(t);
-    }
-  }
-}
-
-function check(t: Token, types: readonly TokenType[], what: string): Token {
-  if (!types.includes(t.type)) {
-    throw new LineError('CFG_SYNTAX', `expected ${what}, found ${describeToken(t)}`, t.pos);
-  }
-  return t;
 }

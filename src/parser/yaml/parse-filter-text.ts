@@ -12,7 +12,7 @@ import { TokenCursor } from './token-cursor.js';
 export function parseFilterText(text: string, condition = false): Filter {
   // The whole text is read first, as `.cfg` reads the line: a bad character fails before the
   // grammar is checked.
-  let tokens = new TokenCursor(lexFragment(text)).rest();
+  let tokens = new TokenCursor(lexFragment(text)).restOfLine();
   if (condition) {
     tokens = tokens.filter((t) => t.type !== 'white');
     const first = tokens[0];

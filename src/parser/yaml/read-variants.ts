@@ -160,7 +160,7 @@ function readMeta(
 function metaValue(nodes: YamlNodes, node: Scalar<string>): string[] {
   try {
     const out: string[] = [];
-    for (const t of new TokenCursor(lexFragment(node.value)).rest()) {
+    for (const t of new TokenCursor(lexFragment(node.value)).restOfLine()) {
       if (t.type === 'white') continue;
       if (t.type === 'rbracket') {
         throw new LineError('CFG_SYNTAX', 'unexpected "]" in meta data', t.pos);
