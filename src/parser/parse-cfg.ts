@@ -2,8 +2,6 @@
  * The Cartesian config parser: turns files and strings into the parse DAG, statement by
  * statement, with the reference's block, lexer-mode and error rules (cartesian-spec §2–§6).
  */
-import { homedir } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, type ConfigErrorCode, type RelatedLocation } from '../errors.js';
 import {
   matchDefaults,
@@ -22,6 +20,7 @@ import type { Operator, Token } from './lexer.js';
 import { LineError } from './line-error.js';
 import { LineReader } from './line-reader.js';
 import { pyLstrip } from './python-text.js';
+import { resolveInclude } from './resolve-include.js';
 import { includeRelated, lineLocation } from './source-location-of.js';
 import type { IncludeSite, StatementSource } from './tree.js';
 
@@ -285,33 +284,14 @@ export class CfgParser {
     const src = reader.source;
     const pathTok = reader.next();
     const raw = pathTok.value;
-    let path = expandUser(raw);
-    if (reader.isFile && !isAbsolute(path)) path = pyJoin(pyDirname(reader.file), path);
-    const abs = resolve(this.cwd, path);
-    if (!this.fs.isFile(abs)) {
-      throw new LineError(
-        'CFG_MISSING_INCLUDE',
-        `include: ${path} does not exist or is not a regular file` +
-          (raw.includes('#') ? ' (a "#" after include is part of the path, not a comment)' : ''),
-        pathTok.pos,
-      );
-    }
-    const real = this.fs.realpath(abs);
-    if (reader.includeChain.includes(real)) {
-      const chain = [...reader.includeChain.slice(reader.includeChain.indexOf(real)), real];
-      throw new LineError(
-        'CFG_INCLUDE_LOOP',
-        `include loop: ${chain.map((p) => displayPath(p, this.cwd)).join(' -> ')}`,
-        pathTok.pos,
-      );
-    }
-    if (reader.includeChain.length > this.maxIncludeDepth) {
-      throw new LineError(
-        'CFG_INCLUDE_DEPTH',
-        `includes nested deeper than ${this.maxIncludeDepth} files`,
-        pathTok.pos,
-      );
-    }
+    const { path, abs, real } = resolveInclude(
+      raw,
+      { file: reader.file, isFile: reader.isFile, chain: reader.includeChain },
+      this.cwd,
+      this.fs,
+      this.maxIncludeDepth,
+      pathTok.pos,
+    );
     const context: IncludeContext = {
       chain: [...reader.includeChain, real],
       includedFrom: [{ file: reader.file, line: reader.line }, ...reader.includedFrom],
@@ -496,28 +476,4 @@ export interface CfgParserOptions {
   maxIncludeDepth?: number;
   /** Reads included files; by default they are read and parsed as `.cfg`. */
   loadInclude?: IncludeLoader;
-}
-
-/** `os.path.expanduser` for `~` and `~/…`. */
-function expandUser(p: string): string {
-  if (p === '~' || p.startsWith('~/')) return homedir() + p.slice(1);
-  return p;
-}
-
-/** `os.path.dirname`. */
-function pyDirname(p: string): string {
-  const i = p.lastIndexOf('/') + 1;
-  let head = p.slice(0, i);
-  if (head !== '' && !/^\/+$/.test(head)) head = head.replace(/\/+$/, '');
-  return head;
-}
-
-/** `os.path.join(a, b)`: no normalisation, so messages show paths as the reference does. */
-function pyJoin(a: string, b: string): string {
-  if (b.startsWith('/') || a === '') return b;
-  return a.endsWith('/') ? a + b : `${a}/${b}`;
-}
-
-function displayPath(real: string, cwd: string): string {
-  return real.startsWith(cwd + '/') ? real.slice(cwd.length + 1) : real;
 }

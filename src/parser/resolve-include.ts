@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { ConfigFs } from '../config-fs.js';
-import { LineError } from '../line-error.js';
+import type { ConfigFs } from './config-fs.js';
+import { LineError } from './line-error.js';
 
 /** An include target found and checked. */
 export interface ResolvedInclude {
@@ -13,13 +13,10 @@ export interface ResolvedInclude {
 }
 
 /**
- * Resolves `include PATH` written in `file` with the `.cfg` parser's rules (cartesian-spec
- * §5.8): `~` expanded, relative paths joined with the includer's directory (with the cwd for
- * text that is not a file), the target must be a regular file, loops and too deep nesting are
- * errors. Throws a `LineError` at position 0 of the path.
- *
- * The same rules live in `parse-cfg.ts` (private there); they are repeated here rather than
- * changing that file, and must stay in step with it.
+ * Resolves `include PATH` written in `from.file` (cartesian-spec §5.8), for `.cfg` and YAML
+ * configs alike: `~` expanded, relative paths joined with the includer's directory (with the
+ * cwd for text that is not a file), the target must be a regular file, loops and too deep
+ * nesting are errors. Throws a `LineError` at `pos`, the position of the path.
  */
 export function resolveInclude(
   raw: string,
@@ -27,6 +24,7 @@ export function resolveInclude(
   cwd: string,
   fs: ConfigFs,
   maxDepth: number,
+  pos = 0,
 ): ResolvedInclude {
   let path = expandUser(raw);
   if (from.isFile && !isAbsolute(path)) path = pyJoin(pyDirname(from.file), path);
@@ -34,8 +32,9 @@ export function resolveInclude(
   if (!fs.isFile(abs)) {
     throw new LineError(
       'CFG_MISSING_INCLUDE',
-      `include: ${path} does not exist or is not a regular file`,
-      0,
+      `include: ${path} does not exist or is not a regular file` +
+        (raw.includes('#') ? ' (a "#" after include is part of the path, not a comment)' : ''),
+      pos,
     );
   }
   const real = fs.realpath(abs);
@@ -44,11 +43,11 @@ export function resolveInclude(
     throw new LineError(
       'CFG_INCLUDE_LOOP',
       `include loop: ${chain.map((p) => displayPath(p, cwd)).join(' -> ')}`,
-      0,
+      pos,
     );
   }
   if (from.chain.length > maxDepth) {
-    throw new LineError('CFG_INCLUDE_DEPTH', `includes nested deeper than ${maxDepth} files`, 0);
+    throw new LineError('CFG_INCLUDE_DEPTH', `includes nested deeper than ${maxDepth} files`, pos);
   }
   return { path, abs, real };
 }

@@ -17,7 +17,7 @@ import { classifyKey, type StatementKey } from './classify-key.js';
 import { lexFragment } from './lex-fragment.js';
 import { parseFilterText } from './parse-filter-text.js';
 import { readVariants } from './read-variants.js';
-import { resolveInclude } from './resolve-include.js';
+import { resolveInclude } from '../resolve-include.js';
 import { TokenCursor } from './token-cursor.js';
 import { YamlNodes } from './yaml-nodes.js';
 import type { YamlSource } from './yaml-source.js';
