@@ -1,20 +1,6 @@
-import { readdir } from 'node:fs/promises';
-import { isStateName } from './is-state-name.js';
-
-const MANIFEST = /^(.+)\.json$/;
+import { stateNamesIn } from './state-names-in.js';
 
 /** The states that have a manifest file in a record directory (none if it is missing). */
-export async function listManifests(dir: string): Promise<string[]> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw error;
-  }
-  return entries
-    .map((e) => MANIFEST.exec(e)?.[1])
-    .filter((s): s is string => s !== undefined && isStateName(s))
-    .sort();
+export function listManifests(dir: string): Promise<string[]> {
+  return stateNamesIn(dir, /^(.+)\.json$/);
 }

@@ -1,6 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isStateName } from './is-state-name.js';
+import { readDirOrEmpty } from './read-dir-or-empty.js';
 import type { StateInfo } from './state-info.js';
 
 const SUFFIX = '.qcow2';
@@ -11,15 +12,8 @@ const SUFFIX = '.qcow2';
  * has none.
  */
 export async function listPool(dir: string): Promise<StateInfo[]> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
   const states: StateInfo[] = [];
-  for (const entry of entries.sort()) {
+  for (const entry of (await readDirOrEmpty(dir)).sort()) {
     if (!entry.endsWith(SUFFIX)) continue;
     const name = entry.slice(0, -SUFFIX.length);
     if (!isStateName(name)) continue;

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { imageInfo, isQemuError } from '../qemu/index.js';
@@ -22,6 +22,7 @@ import { resolvedContext, type ResolvedContext } from './resolved-context.js';
 import { sharedImageInfo } from './shared-image-info.js';
 import { sidecarDir } from './sidecar-dir.js';
 import type { StateContext } from './state-context.js';
+import { stateNamesIn } from './state-names-in.js';
 import { stateRecord } from './state-record.js';
 import type { ImageTarget, StateTarget, VmTarget } from './state-target.js';
 import type { StoredState } from './stored-state.js';
@@ -149,17 +150,7 @@ async function poolStates(
   place: Place<ImageTarget>,
   ctx: ResolvedContext,
 ): Promise<Found[]> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const files = entries
-    .filter((e) => e.endsWith('.qcow2'))
-    .map((e) => e.slice(0, -'.qcow2'.length))
-    .filter(isStateName);
+  const files = await stateNamesIn(dir, /^(.+)\.qcow2$/);
   const names = await namesWithRecords(dir, files);
   const limit = pLimit(ctx.concurrency);
   return Promise.all(

@@ -1,4 +1,4 @@
-import { readdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StateError } from '../errors.js';
 import { commitImage, imageInfo, rebaseImage } from '../qemu/index.js';
@@ -10,6 +10,7 @@ import { moveOutOfPool } from './move-out-of-pool.js';
 import { pathExists } from './path-exists.js';
 import { poolDir } from './pool-dir.js';
 import { qcow2extUnset } from './qcow2ext-unset.js';
+import { readDirOrEmpty } from './read-dir-or-empty.js';
 import type { Recovery } from './recovery.js';
 import { removeFiles } from './remove-files.js';
 import type { ResolvedContext } from './resolved-context.js';
@@ -21,15 +22,6 @@ import { tempWriterPid } from './temp-writer-pid.js';
 
 function isAbandonedCopy(match: RegExpExecArray | null): boolean {
   return match !== null && isAbandonedPid(Number(match[1]));
-}
-
-async function entriesOf(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }
 
 /**
@@ -64,7 +56,7 @@ export async function recoverQcow2ext(
   const active = imagePath(image, ctx.cwd);
   const record = stateRecord(dir, state);
   const name = basename(file);
-  const entries = await entriesOf(dir);
+  const entries = await readDirOrEmpty(dir);
   const abandoned = (entry: string, of: string): boolean => {
     const pid = tempWriterPid(entry, of);
     return pid !== undefined && isAbandonedPid(pid);
@@ -156,7 +148,7 @@ export async function recoverQcow2ext(
           isAbandonedCopy(copies.exec(e)),
       )
       .map((e) => join(dir, e)),
-    ...(await entriesOf(dirname(active)))
+    ...(await readDirOrEmpty(dirname(active)))
       .filter((e) => abandoned(e, basename(active)))
       .map((e) => join(dirname(active), e)),
   ]);
