@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { loadObjects } from '../graph/load-objects.js';
-import { imageStateParams, vmStateParams } from '../graph/scoped-params.js';
+import { vmTargetOf } from '../scheduler/vm-target-of.js';
 import type { ImageTarget, VmTarget } from '../states/index.js';
 import type { StateTokens } from './parse-state-tokens.js';
 
@@ -39,26 +39,10 @@ export function stateTargets(file: string, cwd: string, tokens: StateTokens): St
       );
     }
     for (const vm of variants) {
-      const vmImages = vm.images.map((image): ImageTarget => ({
-        kind: 'images',
-        id: image.id,
-        name: image.name,
-        vmId: vm.id,
-        vmName: vm.name,
-        params: imageStateParams(vm.params, vm.name, image.name),
-      }));
-      const target: VmTarget = {
-        kind: 'vms',
-        id: vm.id,
-        name: vm.name,
-        vmId: vm.id,
-        vmName: vm.name,
-        params: vmStateParams(vm.params, vm.name),
-        images: vmImages,
-      };
+      const target = vmTargetOf(vm, vm.params);
       vms.push(target);
-      images.push(...vmImages);
-      all.push(...vmImages, target);
+      images.push(...target.images);
+      all.push(...target.images, target);
     }
   }
   return { vms, images, all };
