@@ -14,7 +14,7 @@ await build({
   entryPoints: [
     { in: join(root, 'src', 'cli', 'main.ts'), out: 'main' },
     // Started by write-dicts.ts as new URL('./params-worker.js', import.meta.url).
-    { in: join(root, 'src', 'cli', 'params-worker.ts'), out: 'params-worker' },
+    { in: join(root, 'src', 'cli', 'params', 'params-worker.ts'), out: 'params-worker' },
   ],
   outdir,
   bundle: true,

@@ -2,7 +2,7 @@
  * One error taxonomy for all of cartograph: a base class with a string-literal `code`, one
  * subclass per domain. Tests assert codes, never wording; `docs/errors.md` lists every code.
  */
-import type { SourceLocation } from './source/source-location.js';
+import type { SourceLocation } from './source/index.js';
 
 /** Codes of errors found in Cartesian or YAML configs (parse time and expansion time). */
 export const CONFIG_ERROR_CODES = [

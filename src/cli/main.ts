@@ -3,9 +3,36 @@
  * tests run it in-process. Subcommands are loaded on demand to keep start-up fast.
  */
 import { CartographError, ConfigError, GraphError, UsageError } from '../errors.js';
-import { formatDiagnostic } from '../report/format-diagnostic.js';
-import { EXIT, type CliIo } from './cli-io.js';
-import { writeAll } from './write-all.js';
+import { formatDiagnostic } from '../report/index.js';
+
+/** Writes text to a stream and waits until it has been handed to the system. */
+export async function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (text === '') return;
+  await new Promise<void>((resolve) => {
+    stream.write(text, () => {
+      resolve();
+    });
+  });
+}
+
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin?: NodeJS.ReadableStream;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+/** Exit codes of the CLI. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  internal: 3,
+  sigint: 130,
+  sigterm: 143,
+} as const;
 
 export const VERSION = '0.1.0';
 
@@ -37,26 +64,27 @@ Run "cartograph <command> --help" for the options of a command.
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  params: async () => (await import('./params-command.js')).paramsCommand,
-  'convert-config': async () => (await import('./convert-config-command.js')).convertConfigCommand,
-  show: async () => (await import('./state-command.js')).stateCommand('show'),
-  check: async () => (await import('./state-command.js')).stateCommand('check'),
-  get: async () => (await import('./state-command.js')).stateCommand('get'),
-  set: async () => (await import('./state-command.js')).stateCommand('set'),
-  unset: async () => (await import('./state-command.js')).stateCommand('unset'),
-  push: async () => (await import('./state-command.js')).stateCommand('push'),
-  pop: async () => (await import('./state-command.js')).stateCommand('pop'),
-  create: async () => (await import('./state-command.js')).stateCommand('create'),
-  clean: async () => (await import('./state-command.js')).stateCommand('clean'),
-  convert: async () => (await import('./state-command.js')).stateCommand('convert'),
-  boot: async () => (await import('./state-command.js')).stateCommand('boot'),
-  shutdown: async () => (await import('./state-command.js')).stateCommand('shutdown'),
-  list: async () => (await import('./list-command.js')).listCommand,
-  plan: async () => (await import('./plan-command.js')).planCommand,
-  run: async () => (await import('./run-command.js')).runCommand,
-  graph: async () => (await import('./graph-command.js')).graphCommand,
-  verify: async () => (await import('./verify-command.js')).verifyCommand,
-  gc: async () => (await import('./gc-command.js')).gcCommand,
+  params: async () => (await import('./params/params-command.js')).paramsCommand,
+  'convert-config': async () =>
+    (await import('./commands/convert-config-command.js')).convertConfigCommand,
+  show: async () => (await import('./commands/state-command.js')).stateCommand('show'),
+  check: async () => (await import('./commands/state-command.js')).stateCommand('check'),
+  get: async () => (await import('./commands/state-command.js')).stateCommand('get'),
+  set: async () => (await import('./commands/state-command.js')).stateCommand('set'),
+  unset: async () => (await import('./commands/state-command.js')).stateCommand('unset'),
+  push: async () => (await import('./commands/state-command.js')).stateCommand('push'),
+  pop: async () => (await import('./commands/state-command.js')).stateCommand('pop'),
+  create: async () => (await import('./commands/state-command.js')).stateCommand('create'),
+  clean: async () => (await import('./commands/state-command.js')).stateCommand('clean'),
+  convert: async () => (await import('./commands/state-command.js')).stateCommand('convert'),
+  boot: async () => (await import('./commands/state-command.js')).stateCommand('boot'),
+  shutdown: async () => (await import('./commands/state-command.js')).stateCommand('shutdown'),
+  list: async () => (await import('./commands/list-command.js')).listCommand,
+  plan: async () => (await import('./commands/plan-command.js')).planCommand,
+  run: async () => (await import('./commands/run-command.js')).runCommand,
+  graph: async () => (await import('./commands/graph-command.js')).graphCommand,
+  verify: async () => (await import('./commands/maintenance-commands.js')).verifyCommand,
+  gc: async () => (await import('./commands/maintenance-commands.js')).gcCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -4,21 +4,23 @@
  * on the one node that sets S for O (narrowed by its `get` filter). Setup nodes that name no
  * vms are bound on demand to the object variant that needs them.
  */
-import { Graph, alg } from '@dagrejs/graphlib';
+import { alg, Graph } from '@dagrejs/graphlib';
 import { GraphError, type RelatedLocation } from '../errors.js';
-import type { Filter } from '../parser/filter.js';
-import { filterMatches } from '../parser/filter-match.js';
-import { sourceLocation } from '../parser/source-location-of.js';
-import type { Statement, TreeNode } from '../parser/tree.js';
-import { parseFilterText } from '../parser/yaml/parse-filter-text.js';
-import { checkStateName, ROOT_STATE_NAMES } from '../params/check-state-name.js';
-import type { Params } from '../params/params.js';
-import type { ObjectSet } from './load-objects.js';
+import { checkStateName, type Params, ROOT_STATE_NAMES } from '../params/index.js';
+import {
+  type Filter,
+  filterMatches,
+  parseFilterText,
+  sourceLocation,
+  type Statement,
+  type TreeNode,
+} from '../parser/index.js';
 import type { NodeSet } from './load-nodes.js';
-import type { NodeVariant } from './node-variant.js';
+import type { ObjectSet } from './load-objects.js';
 import { MinHeap } from './min-heap.js';
+import type { NodeVariant } from './node-variant.js';
 import { imageStateParams, mergeParams, vmStateParams } from './scoped-params.js';
-import { stateRefKey, type StateRef } from './state-ref.js';
+import { type StateRef, stateRefKey } from './state-keys.js';
 import type { TestObject, VmObject } from './test-object.js';
 
 /** A state a bound node gets or sets, with everything needed to act on it. */

@@ -3,7 +3,7 @@
  * the node that sets a state to the node that gets it, labelled with the states.
  */
 import type { BoundNode, NodeGraph } from './build-graph.js';
-import type { StateRef } from './state-ref.js';
+import type { StateRef } from './state-keys.js';
 
 export type GraphFormat = 'dot' | 'mermaid' | 'json';
 

@@ -4,9 +4,8 @@
  * states that selected nodes need.
  */
 import type { ConfigError } from '../errors.js';
-import { CartesianConfig } from '../parser/cartesian-config.js';
-import type { TreeNode } from '../parser/tree.js';
-import { Params } from '../params/params.js';
+import { Params } from '../params/index.js';
+import { CartesianConfig, type TreeNode } from '../parser/index.js';
 import { labelsOf } from './load-objects.js';
 import type { NodeVariant } from './node-variant.js';
 

@@ -4,11 +4,8 @@
  * `no_<vm>` filters), and each vm's images (its `images` list, params scoped by suffix).
  */
 import { ConfigError } from '../errors.js';
-import { CartesianConfig } from '../parser/cartesian-config.js';
-import type { CtxLabel } from '../parser/filter.js';
-import { makeLabel } from '../parser/filter.js';
-import { Params } from '../params/params.js';
-import { checkObjectName } from '../params/check-object-name.js';
+import { checkObjectName, Params } from '../params/index.js';
+import { CartesianConfig, type CtxLabel, makeLabel } from '../parser/index.js';
 import type { ImageObject, VmObject } from './test-object.js';
 
 export interface LoadObjectsOptions {

@@ -4,8 +4,7 @@
  * needs it"). Pure: what the states look like comes from the caller, the plan is plain data.
  */
 import type { BoundNode, NodeGraph } from './build-graph.js';
-import type { KeyChange } from './state-keys.js';
-import { stateRefKey, type StateRef } from './state-ref.js';
+import { type KeyChange, type StateRef, stateRefKey } from './state-keys.js';
 
 /**
  * - `present`: there, with a manifest whose key is the expected one;

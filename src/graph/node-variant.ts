@@ -1,5 +1,5 @@
-import type { CtxLabel } from '../parser/filter.js';
-import type { Params } from '../params/params.js';
+import type { Params } from '../params/index.js';
+import type { CtxLabel } from '../parser/index.js';
 
 /** One dict of the nodes config: a setup step or a test, not yet bound to objects. */
 export interface NodeVariant {

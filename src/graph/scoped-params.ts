@@ -4,8 +4,8 @@
  * (`get_state_images_vm1`), the image (`…_image1`) and the object type (`get_state_images`
  * → `get_state`).
  */
-import type { ParamValue } from '../parser/dict.js';
-import { Params } from '../params/params.js';
+import { Params } from '../params/index.js';
+import type { ParamValue } from '../parser/index.js';
 
 /** Keys of a node that describe the node itself and never override an object's. */
 const NODE_ONLY = new Set([

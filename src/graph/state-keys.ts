@@ -8,11 +8,25 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import type { ParamValue } from '../parser/dict.js';
-import { pyStr } from '../parser/py-repr.js';
-import type { Params } from '../params/params.js';
+import type { Params } from '../params/index.js';
+import { type ParamValue, pyStr } from '../parser/index.js';
 import type { BoundNode, NodeGraph, StateRequest } from './build-graph.js';
-import { ROOT_STATES, stateRefKey, type StateRef } from './state-ref.js';
+
+/** A state of one object variant: what a node gets or sets. */
+export interface StateRef {
+  /** `vms` (a vm state: disk and RAM of the running vm) or `images` (a disk state). */
+  readonly type: 'vms' | 'images';
+  /** Object id: `vm1-fedora` or `vm1-fedora/image1`. */
+  readonly objectId: string;
+  readonly state: string;
+}
+
+/** Root states are made by the backends (create the image, boot the vm), not by nodes. */
+export const ROOT_STATES: ReadonlySet<string> = new Set(['root', '0root', 'boot', '0boot']);
+
+export function stateRefKey(ref: StateRef): string {
+  return `${ref.type}:${ref.objectId}:${ref.state}`;
+}
 
 /** Version of the key recipe; bump it when what goes into a key changes. */
 export const STATE_KEY_VERSION = 1;

@@ -2,8 +2,8 @@
  * Test objects: vms and their disk images, one per variant of a vm. Their ids become
  * directory names in the state pool, so they only use `[A-Za-z0-9_.-]`.
  */
-import type { CtxLabel } from '../parser/filter.js';
-import type { Params } from '../params/params.js';
+import type { Params } from '../params/index.js';
+import type { CtxLabel } from '../parser/index.js';
 
 export interface VmObject {
   readonly kind: 'vms';

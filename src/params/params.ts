@@ -3,9 +3,7 @@
  * object lists, per-object views through suffixes, and typed getters.
  */
 import { ConfigError } from '../errors.js';
-import type { ParamValue } from '../parser/dict.js';
-import { pyStr } from '../parser/py-repr.js';
-import { pySplitWhitespace, pyStrip } from '../parser/python-text.js';
+import { type ParamValue, pySplitWhitespace, pyStr, pyStrip } from '../parser/index.js';
 
 export class Params {
   private readonly map: ReadonlyMap<string, ParamValue>;

@@ -5,10 +5,10 @@
  * `suffix` applies at the end of the block; an include appends into the current node.
  */
 import { ConfigError } from '../errors.js';
-import { matchDefaults, type AstStatement, type AstVariants } from './ast.js';
+import { type AstStatement, type AstVariants, matchDefaults } from './ast.js';
+import { statementDiagnostic } from './config-lines.js';
 import { makeLabel } from './filter.js';
-import { statementDiagnostic } from './source-location-of.js';
-import { TreeNode, type ConditionStatement, type Statement, type SuffixStatement } from './tree.js';
+import { type ConditionStatement, type Statement, type SuffixStatement, TreeNode } from './tree.js';
 
 type Container = TreeNode | ConditionStatement;
 

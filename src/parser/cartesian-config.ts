@@ -3,7 +3,7 @@
  * (each a new top level), add `only` / `no` / assignments, then iterate the dicts.
  */
 import type { ParamDict } from './dict.js';
-import { expandTree, type ExpandOptions, type ExpandShare } from './expander.js';
+import { type ExpandOptions, type ExpandShare, expandTree } from './expander.js';
 import { CartesianParser, type ParserOptions } from './parser.js';
 
 export interface CartesianConfigOptions extends ParserOptions {

@@ -37,3 +37,71 @@ export function dictToJson(d: ReadonlyMap<string, ParamValue>): Record<string, u
   }
   return out;
 }
+
+/**
+ * The value of `_name_map_file` / `_short_name_map_file`: file basename → variant path. It is
+ * tiny (one entry per config file with variants) and copied on every change, because partial
+ * dicts are shared between leaves; an immutable map over one flat array keeps copies cheap.
+ */
+export class FileMap implements ReadonlyMap<string, string> {
+  static readonly EMPTY = new FileMap([]);
+
+  /** file0, name0, file1, name1, … */
+  private constructor(private readonly flat: readonly string[]) {}
+
+  /** A copy where `file` maps to `name` (an existing entry keeps its place). */
+  with(file: string, name: string): FileMap {
+    const next = this.flat.slice();
+    const i = this.indexOf(file);
+    if (i >= 0) next[i + 1] = name;
+    else next.push(file, name);
+    return new FileMap(next);
+  }
+
+  private indexOf(file: string): number {
+    for (let i = 0; i < this.flat.length; i += 2) if (this.flat[i] === file) return i;
+    return -1;
+  }
+
+  get size(): number {
+    return this.flat.length / 2;
+  }
+
+  get(file: string): string | undefined {
+    const i = this.indexOf(file);
+    return i < 0 ? undefined : this.flat[i + 1];
+  }
+
+  has(file: string): boolean {
+    return this.indexOf(file) >= 0;
+  }
+
+  *keys(): MapIterator<string> {
+    for (let i = 0; i < this.flat.length; i += 2) yield this.flat[i] as string;
+  }
+
+  *values(): MapIterator<string> {
+    for (let i = 1; i < this.flat.length; i += 2) yield this.flat[i] as string;
+  }
+
+  *entries(): MapIterator<[string, string]> {
+    for (let i = 0; i < this.flat.length; i += 2) {
+      yield [this.flat[i] as string, this.flat[i + 1] as string];
+    }
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+
+  forEach(
+    fn: (value: string, key: string, map: ReadonlyMap<string, string>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'FileMap';
+  }
+}

@@ -6,15 +6,14 @@
  * textual order (deepest node first).
  */
 import { ConfigError } from '../errors.js';
+import { statementDiagnostic } from './config-lines.js';
+import { dropSuffixes } from './dict-builder.js';
 import type { ParamDict, ParamValue } from './dict.js';
-import type { ShapedDict } from './shaped-dict.js';
-import { dropSuffixes } from './drop-suffixes.js';
-import type { CtxLabel, Filter } from './filter.js';
 import { EmptyBlockError, filterMatches, filterMightMatch, type LabelSet } from './filter-match.js';
-import { joinName } from './join-name.js';
-import { ConditionLog } from './condition-log.js';
-import { LeafBuilder, type LevelFacts, type LevelKey } from './leaf-builder.js';
-import { statementDiagnostic } from './source-location-of.js';
+import type { CtxLabel, Filter } from './filter.js';
+import { ConditionLog, LeafBuilder, type LevelFacts, type LevelKey } from './leaf-builder.js';
+import { pyPrefixRegex } from './py-regex.js';
+import type { ShapedDict } from './shaped-dict.js';
 import type {
   ConditionStatement,
   FilterStatement,
@@ -22,6 +21,25 @@ import type {
   Statement,
   TreeNode,
 } from './tree.js';
+
+/**
+ * Name of a dict made by `join` from two dicts (the reference's `mk_name`): the common prefix
+ * of the two names, cut back to its last `.`, is kept once. The prefix is used as a Python
+ * regex, unescaped, which is why named-variant names keep their prefix (cartesian-spec §10).
+ * Returns undefined where the reference fails: equal names, or one a prefix of the other.
+ */
+export function joinName(n1: string, n2: string): string | undefined {
+  const n = Math.min(n1.length, n2.length);
+  let i = 0;
+  while (i < n && n1[i] === n2[i]) i++;
+  if (i === n) return undefined;
+  const common = n1.slice(0, i);
+  const cut = common.lastIndexOf('.');
+  const cp = cut < 0 ? '' : common.slice(0, cut);
+  if (cp === '') return `${n1}.${n2}`;
+  const re = pyPrefixRegex(cp);
+  return cp + n1.replace(re, '') + n2.replace(re, '');
+}
 
 export interface ExpandOptions {
   /**

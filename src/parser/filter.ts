@@ -3,7 +3,7 @@
  * blocks (AND, `..`) of labels that must follow each other immediately (`.`).
  */
 import { describeToken, type Token } from './lexer.js';
-import { LineError } from './line-error.js';
+import { LineError } from './token-reader.js';
 
 /** A label in a filter: `name`, or `(var=name)` which only matches variants of block `var`. */
 export interface FilterLabel {

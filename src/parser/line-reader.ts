@@ -5,9 +5,8 @@
  */
 import type { ConfigLine } from './config-lines.js';
 import { lexLine, type Token } from './lexer.js';
-import { LineError } from './line-error.js';
 import { pyStrip } from './python-text.js';
-import { TokenReader } from './token-reader.js';
+import { LineError, TokenReader } from './token-reader.js';
 import type { IncludeSite, StatementSource } from './tree.js';
 
 export class LineReader extends TokenReader {

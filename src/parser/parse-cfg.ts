@@ -4,7 +4,6 @@
  */
 import { ConfigError, type ConfigErrorCode, type RelatedLocation } from '../errors.js';
 import {
-  matchDefaults,
   type AstCondition,
   type AstFile,
   type AstInclude,
@@ -12,16 +11,16 @@ import {
   type AstStatement,
   type AstVariant,
   type AstVariants,
+  matchDefaults,
 } from './ast.js';
 import type { ConfigFs } from './config-fs.js';
-import { readConfigLines, type ConfigLine } from './config-lines.js';
-import { parseFilter, type Filter } from './filter.js';
+import { type ConfigLine, includeRelated, lineLocation, readConfigLines } from './config-lines.js';
+import { type Filter, parseFilter } from './filter.js';
 import type { Operator, Token } from './lexer.js';
-import { LineError } from './line-error.js';
 import { LineReader } from './line-reader.js';
 import { pyLstrip } from './python-text.js';
 import { resolveInclude } from './resolve-include.js';
-import { includeRelated, lineLocation } from './source-location-of.js';
+import { LineError } from './token-reader.js';
 import type { IncludeSite, StatementSource } from './tree.js';
 
 const BLOCK_STATEMENT = [

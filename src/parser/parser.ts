@@ -6,11 +6,10 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { AstFile } from './ast.js';
 import { TreeBuilder } from './build-tree.js';
-import { nodeConfigFs, type ConfigFs } from './config-fs.js';
+import { type ConfigFs, nodeConfigFs } from './config-fs.js';
 import { CfgParser, type IncludeContext, type IncludeLoader } from './parse-cfg.js';
 import { TreeNode } from './tree.js';
-import { isYamlPath } from './yaml/is-yaml-path.js';
-import { parseYaml, type YamlParserOptions } from './yaml/parse-yaml.js';
+import { isYamlPath, parseYaml, type YamlParserOptions } from './yaml/index.js';
 
 export interface ParserOptions {
   /** Defaults mode (`-d`): only the default variant of each block is expanded when it yields. */

@@ -5,8 +5,8 @@
  */
 import { ConfigError } from '../errors.js';
 import type { ParamValue } from './dict.js';
+import { pyFloat, pyInt } from './python-text.js';
 import type { ShapedDict } from './shaped-dict.js';
-import { pyFloat, pyInt } from './py-number.js';
 
 const UNIT = /[BbKkMmGgTt]/;
 const UNIT_FACTOR: Readonly<Record<string, number>> = {

@@ -93,3 +93,68 @@ export function pySplitWhitespace(s: string): string[] {
 }
 const PY_SPACE_RUNS =
   /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+
+/**
+ * Python's `int(str)` and `float(str)`, used by the `_max` / `_min` post-processing, which
+ * compares values the way the reference does (underscores, surrounding spaces, `1e3`, `inf`).
+ */
+const INT = /^[+-]?\d+(?:_\d+)*$/;
+const FLOAT =
+  /^[+-]?(?:(?:\d+(?:_\d+)*)?\.\d+(?:_\d+)*|\d+(?:_\d+)*\.?)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
+const SPECIAL = /^[+-]?(?:inf|infinity|nan)$/i;
+
+/** `int(s)`; undefined where Python raises ValueError. */
+export function pyInt(s: string): bigint | undefined {
+  const t = pyStrip(s);
+  if (!INT.test(t)) return undefined;
+  return BigInt(t.replaceAll('_', ''));
+}
+
+/** `float(s)`; undefined where Python raises ValueError. */
+export function pyFloat(s: string): number | undefined {
+  const t = pyStrip(s);
+  if (SPECIAL.test(t)) {
+    const neg = t.startsWith('-');
+    if (/nan/i.test(t)) return NaN;
+    return neg ? -Infinity : Infinity;
+  }
+  if (!FLOAT.test(t)) return undefined;
+  return Number(t.replaceAll('_', ''));
+}
+
+/**
+ * Python's `repr()` of the values a dict holds, needed because `${dep}` and
+ * `${_name_map_file}` substitute the Python representation of a list or dict.
+ */
+const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+export function pyReprString(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    if (ch === quote || ch === '\\') out += '\\' + ch;
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch !== ' ' && NON_PRINTABLE.test(ch)) {
+      const cp = ch.codePointAt(0) ?? 0;
+      if (cp < 0x100) out += '\\x' + cp.toString(16).padStart(2, '0');
+      else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
+      else out += '\\U' + cp.toString(16).padStart(8, '0');
+    } else out += ch;
+  }
+  return out + quote;
+}
+
+/** `str(value)` of a dict value: strings as they are, lists and dicts as Python prints them. */
+export function pyStr(value: string | readonly string[] | ReadonlyMap<string, string>): string {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) {
+    const parts: string[] = [];
+    for (const [k, v] of value as ReadonlyMap<string, string>) {
+      parts.push(`${pyReprString(k)}: ${pyReprString(v)}`);
+    }
+    return `{${parts.join(', ')}}`;
+  }
+  return `[${(value as readonly string[]).map(pyReprString).join(', ')}]`;
+}

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigFs } from './config-fs.js';
-import { LineError } from './line-error.js';
+import { LineError } from './token-reader.js';
 
 /** An include target found and checked. */
 export interface ResolvedInclude {

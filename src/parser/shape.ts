@@ -7,7 +7,7 @@
  * own index again, so lookups stay short. Transitions are cached up to a limit that keeps
  * memory bounded.
  */
-import { RESERVED_KEYS, SUFFIX_SEP, concatKey } from './dict.js';
+import { concatKey, RESERVED_KEYS, SUFFIX_SEP } from './dict.js';
 
 /** Most transitions remembered (later shapes are built as needed and dropped with their dicts). */
 const MAX_CACHED_TRANSITIONS = 100_000;

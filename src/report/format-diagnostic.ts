@@ -3,7 +3,7 @@
  * under the column, related locations ("included from here"), and a hint.
  */
 import { CartographError } from '../errors.js';
-import type { SourceLocation } from '../source/source-location.js';
+import type { SourceLocation } from '../source/index.js';
 
 function where(loc: SourceLocation): string {
   return loc.line > 0 ? `${loc.file}:${loc.line}:${loc.column}` : loc.file;

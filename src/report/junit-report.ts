@@ -2,7 +2,7 @@
  * A run as JUnit XML for CI systems: one test case per node; failed nodes carry a failure,
  * blocked and skipped ones are skipped, reused setup nodes pass with zero time.
  */
-import type { RunReport } from '../scheduler/run-report.js';
+import type { RunReport } from '../scheduler/index.js';
 
 const esc = (s: string): string =>
   s

@@ -1,8 +1,7 @@
 /**
  * One plain line per run event, for CI logs and pipes (no colours, no cursor movement).
  */
-import type { RunEvent } from '../scheduler/run-event.js';
-import type { NodeResult, RunReport } from '../scheduler/run-report.js';
+import type { NodeResult, RunEvent, RunReport } from '../scheduler/index.js';
 
 export function plainRunReporter(write: (text: string) => void): (event: RunEvent) => void {
   const started = Date.now();

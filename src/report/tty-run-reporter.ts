@@ -3,7 +3,7 @@
  * block shows what runs (with its current step and time), what is done and what waits. The
  * block is redrawn in place at most ten times a second.
  */
-import type { RunEvent } from '../scheduler/run-event.js';
+import type { RunEvent } from '../scheduler/index.js';
 import { resultLine, summaryLine } from './plain-run-reporter.js';
 
 export interface TtyReporter {

@@ -4,11 +4,14 @@
  * outcome becomes a node result. The work on a node is the `NodeWork`'s (today the local
  * executor; later possibly remote workers), so this file knows nothing of QEMU.
  */
-import type { BoundNode, NodeGraph } from '../graph/build-graph.js';
-import type { Plan, PlanStep } from '../graph/make-plan.js';
-import { stateRefKey } from '../graph/state-ref.js';
-import type { RunEvent } from './run-event.js';
-import { summarize, type NodeResult, type RunReport } from './run-report.js';
+import {
+  type BoundNode,
+  type NodeGraph,
+  type Plan,
+  type PlanStep,
+  stateRefKey,
+} from '../graph/index.js';
+import { type NodeResult, type RunEvent, type RunReport, summarize } from './run-report.js';
 import { runSchedule, type ScheduledTask, type TaskResult } from './run-schedule.js';
 
 export interface NodeWork {

@@ -3,8 +3,7 @@
  * each exists and how far it can be trusted (read-only; the backends bound the number of QEMU
  * programs at a time).
  */
-import type { BoundNode, NodeGraph } from '../graph/build-graph.js';
-import { stateRefKey } from '../graph/state-ref.js';
+import { type BoundNode, type NodeGraph, stateRefKey } from '../graph/index.js';
 import {
   inspectStates,
   type StateContext,

@@ -9,12 +9,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RunError } from '../errors.js';
-import type { BoundNode } from '../graph/build-graph.js';
-import type { StateKey } from '../graph/state-keys.js';
-import { stateRefKey } from '../graph/state-ref.js';
-import { dictToJson } from '../parser/dict.js';
-import { ROOT_STATE_NAMES } from '../params/check-state-name.js';
-import { Params } from '../params/params.js';
+import { type BoundNode, type StateKey, stateRefKey } from '../graph/index.js';
+import { Params, ROOT_STATE_NAMES } from '../params/index.js';
+import { dictToJson } from '../parser/index.js';
 import {
   bootVms,
   createRoots,
@@ -22,23 +19,23 @@ import {
   findVm,
   getStates,
   imagePath,
+  type ImageTarget,
   inspectStates,
   listStoredStates,
   lockObjects,
   parsePolicy,
   setStates,
   shutdownVms,
-  unsetStates,
-  type ImageTarget,
   type StateContext,
   type StateEvent,
   type StateManifestInput,
   type StateQuery,
   type StateTarget,
+  unsetStates,
   type VmTarget,
 } from '../states/index.js';
 import type { NodeWork } from './execute-plan.js';
-import { nodeTargets, type NodeTarget } from './node-targets.js';
+import { type NodeTarget, nodeTargets } from './node-targets.js';
 import { runNodeCommand } from './run-node-command.js';
 
 export interface LocalExecutorOptions {

@@ -2,11 +2,15 @@
  * A bound node's objects as state targets: each vm variant with its images, the node's params
  * over the objects' and scoped the avocado-i2n way (`get_state_images_vm1` → `get_state`).
  */
-import type { BoundNode } from '../graph/build-graph.js';
-import { mergeParams } from '../graph/scoped-params.js';
-import type { VmObject } from '../graph/test-object.js';
-import type { VmTarget } from '../states/index.js';
-import { vmTargetOf } from './vm-target-of.js';
+import {
+  type BoundNode,
+  imageStateParams,
+  mergeParams,
+  type VmObject,
+  vmStateParams,
+} from '../graph/index.js';
+import type { Params } from '../params/index.js';
+import type { ImageTarget, VmTarget } from '../states/index.js';
 
 export interface NodeTarget {
   readonly vm: VmObject;
@@ -17,4 +21,28 @@ export function nodeTargets(node: BoundNode): NodeTarget[] {
   return node.vms.map((vm) => {
     return { vm, target: vmTargetOf(vm, mergeParams(vm.params, node.variant.params)) };
   });
+}
+
+/**
+ * The state target of a vm object and its images, with `params` (the vm's, or the vm's merged
+ * with a node's) scoped to the vm and to each image.
+ */
+export function vmTargetOf(vm: VmObject, params: Params): VmTarget {
+  const images = vm.images.map((image): ImageTarget => ({
+    kind: 'images',
+    id: image.id,
+    name: image.name,
+    vmId: vm.id,
+    vmName: vm.name,
+    params: imageStateParams(params, vm.name, image.name),
+  }));
+  return {
+    kind: 'vms',
+    id: vm.id,
+    name: vm.name,
+    vmId: vm.id,
+    vmName: vm.name,
+    params: vmStateParams(params, vm.name),
+    images,
+  };
 }

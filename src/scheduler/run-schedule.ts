@@ -4,7 +4,7 @@
  * `failFast`, cancellation. Outcomes are data; the work itself is the executor's.
  */
 import pLimit from 'p-limit';
-import { StateLocks } from '../states/state-locks.js';
+import { StateLocks } from '../states/index.js';
 
 export interface ScheduledTask {
   readonly id: string;

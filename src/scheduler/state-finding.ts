@@ -5,10 +5,14 @@
  * absent or was left incomplete by an interrupted run. Root states (`root`, `boot`) are made
  * by the backends, carry no manifest and are present when they exist.
  */
-import type { StateRequest } from '../graph/build-graph.js';
-import type { StateFinding } from '../graph/make-plan.js';
-import { keyChanges, type KeyInputs, type StateKey } from '../graph/state-keys.js';
-import { ROOT_STATES } from '../graph/state-ref.js';
+import {
+  keyChanges,
+  type KeyInputs,
+  ROOT_STATES,
+  type StateFinding,
+  type StateKey,
+  type StateRequest,
+} from '../graph/index.js';
 import type { StateInspection } from '../states/index.js';
 
 export function stateFinding(

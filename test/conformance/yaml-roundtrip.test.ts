@@ -34,10 +34,10 @@ import { printCfg } from '../../src/parser/yaml/print-cfg.js';
 import { printYaml } from '../../src/parser/yaml/print-yaml.js';
 import {
   corpusAvailable,
+  type CorpusCase,
   corpusDir,
   loadCases,
   runCase,
-  type CorpusCase,
 } from '../helpers/corpus.js';
 
 const cases = [...loadCases(), ...loadCases('fuzz')];

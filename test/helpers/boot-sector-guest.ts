@@ -5,7 +5,7 @@
  * vm snapshot restored RAM and CPU state.
  */
 import { open, rm } from 'node:fs/promises';
-import { convertImage } from '../../src/qemu/convert-image.js';
+import { convertImage } from '../../src/qemu/img/convert-image.js';
 
 const CODE = [0x31, 0xc0, 0x8e, 0xd8, 0x66, 0xff, 0x06, 0x00, 0x05, 0xeb, 0xf9];
 

@@ -5,9 +5,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Params } from '../../src/params/params.js';
 import { CartesianConfig } from '../../src/parser/cartesian-config.js';
 import { dictToJson } from '../../src/parser/dict.js';
-import { Params } from '../../src/params/params.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

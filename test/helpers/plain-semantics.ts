@@ -4,11 +4,10 @@
  * inside conditions that apply) passes against its full name, then build its dict from
  * scratch. The expander must yield exactly these dicts, in the same order.
  */
-import { DictBuilder } from '../../src/parser/dict-builder.js';
-import { dropSuffixes } from '../../src/parser/drop-suffixes.js';
-import type { CtxLabel, Filter } from '../../src/parser/filter.js';
+import { DictBuilder, dropSuffixes } from '../../src/parser/dict-builder.js';
+import { joinName } from '../../src/parser/expander.js';
 import { filterMatches } from '../../src/parser/filter-match.js';
-import { joinName } from '../../src/parser/join-name.js';
+import type { CtxLabel, Filter } from '../../src/parser/filter.js';
 import { applyPostfix } from '../../src/parser/postfix.js';
 import { ShapedDict } from '../../src/parser/shaped-dict.js';
 import type { Statement, TreeNode } from '../../src/parser/tree.js';

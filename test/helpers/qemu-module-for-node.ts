@@ -1,6 +1,6 @@
 /**
  * Makes src/qemu runnable by a plain `node` child process (Node 20 cannot run TypeScript):
- * transpiles src/qemu, src/errors.ts and src/source into a temp directory, file by file (the
+ * transpiles src/qemu, src/shared, src/errors.ts and src/source into a temp directory, file by file (the
  * project compiles with isolatedModules, so that is enough), and links node_modules so that
  * `execa` resolves. Used to prove that a detached vm outlives the process that started it.
  */
@@ -14,8 +14,8 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Transpiles the qemu module into `outDir`; resolves with the path of its index.js. */
 export async function qemuModuleForNode(outDir: string): Promise<string> {
   const sources = [join(repo, 'src', 'errors.ts')];
-  for (const dir of ['qemu', 'source']) {
-    for (const file of await readdir(join(repo, 'src', dir))) {
+  for (const dir of ['qemu', 'shared', 'source']) {
+    for (const file of await readdir(join(repo, 'src', dir), { recursive: true })) {
       if (file.endsWith('.ts')) sources.push(join(repo, 'src', dir, file));
     }
   }

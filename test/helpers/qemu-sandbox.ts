@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { isProcessAlive } from '../../src/qemu/is-process-alive.js';
-import type { QemuVm } from '../../src/qemu/qemu-vm.js';
+import type { QemuVm } from '../../src/qemu/vm/qemu-vm.js';
+import { isProcessAlive } from '../../src/shared/process.js';
 
 /** What a test file gets from {@link useQemuSandbox}. */
 export interface QemuSandbox {

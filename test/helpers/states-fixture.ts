@@ -4,10 +4,8 @@
  */
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { ioPatternCommand } from '../../src/qemu/io-pattern-command.js';
-import { qemuIo } from '../../src/qemu/qemu-io.js';
-import { StateLocks } from '../../src/states/index.js';
-import type { StateContext, StateEvent } from '../../src/states/index.js';
+import { ioPatternCommand, qemuIo } from '../../src/qemu/img/qemu-io.js';
+import { type StateContext, type StateEvent, StateLocks } from '../../src/states/index.js';
 import type { QemuSandbox } from './qemu-sandbox.js';
 
 /** What {@link statesWorkspace} gives a test. */

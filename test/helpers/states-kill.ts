@@ -8,16 +8,16 @@
 import { watch } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, expect } from 'vitest';
-import { recoverStates } from '../../src/states/index.js';
-import type {
-  Recovery,
-  StateContext,
-  StateInspection,
-  StateManifestInput,
-  StateTarget,
+import {
+  recoverStates,
+  type Recovery,
+  type StateContext,
+  type StateInspection,
+  type StateManifestInput,
+  type StateTarget,
 } from '../../src/states/index.js';
 import type { QemuSandbox } from './qemu-sandbox.js';
-import { spawnStateChild, statesChildScript, targetSpec, type StateChild } from './states-child.js';
+import { spawnStateChild, type StateChild, statesChildScript, targetSpec } from './states-child.js';
 
 /** Kills per backend (`CARTOGRAPH_KILL_ITERATIONS` to run more). */
 export const KILL_ITERATIONS = Number(process.env.CARTOGRAPH_KILL_ITERATIONS ?? 12);

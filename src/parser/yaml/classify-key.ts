@@ -1,6 +1,6 @@
 import type { Operator } from '../lexer.js';
-import { LineError } from '../line-error.js';
 import { pyRstrip, pyStrip } from '../python-text.js';
+import { LineError } from '../token-reader.js';
 
 /** Keys that start a statement other than an assignment. */
 export type StatementKeyword = 'only' | 'no' | 'del' | 'suffix' | 'join' | 'include' | 'variants';

@@ -1,5 +1,5 @@
-import { parseFilter, type Filter } from '../filter.js';
-import { LineError } from '../line-error.js';
+import { type Filter, parseFilter } from '../filter.js';
+import { LineError } from '../token-reader.js';
 import { lexFragment } from './lex-fragment.js';
 import { TokenCursor } from './token-cursor.js';
 

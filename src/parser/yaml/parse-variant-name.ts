@@ -1,5 +1,5 @@
 import type { Token } from '../lexer.js';
-import { LineError } from '../line-error.js';
+import { LineError } from '../token-reader.js';
 import { lexFragment } from './lex-fragment.js';
 import { TokenCursor } from './token-cursor.js';
 

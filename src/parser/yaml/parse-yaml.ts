@@ -3,13 +3,13 @@
  * (`AstFile`) the `.cfg` parser builds, so tree building, expansion and everything after it
  * are shared.
  */
-import { yamlLib } from './yaml-lib.js';
 import { ConfigError } from '../../errors.js';
 import type { AstFile } from '../ast.js';
 import type { ConfigFs } from '../config-fs.js';
+import { includeRelated } from '../config-lines.js';
 import type { IncludeContext, IncludeLoader } from '../parse-cfg.js';
-import { includeRelated } from '../source-location-of.js';
 import { YamlAstBuilder } from './yaml-ast-builder.js';
+import { yamlLib } from './yaml-lib.js';
 import { YamlSource } from './yaml-source.js';
 
 export interface YamlParserOptions {

@@ -3,7 +3,6 @@
  * back to the same tree; comments of the original are not part of the tree and are lost.
  */
 import type { Scalar } from 'yaml';
-import { yamlLib } from './yaml-lib.js';
 import type { AstFile, AstMeta, AstStatement, AstVariant } from '../ast.js';
 import type { Filter } from '../filter.js';
 import { classifyKey } from './classify-key.js';
@@ -11,6 +10,7 @@ import { filterSpelling } from './filter-spelling.js';
 import { metaValueText } from './meta-value-text.js';
 import type { PrintOptions } from './print-options.js';
 import { unprintable } from './unprintable.js';
+import { yamlLib } from './yaml-lib.js';
 
 type YamlValue = string | Scalar | YamlValue[] | Map<string, YamlValue>;
 

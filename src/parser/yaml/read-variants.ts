@@ -1,19 +1,19 @@
 import type { Scalar } from 'yaml';
-import { yamlLib } from './yaml-lib.js';
 import { ConfigError } from '../../errors.js';
 import {
-  matchDefaults,
   type AstMeta,
   type AstStatement,
   type AstVariant,
   type AstVariants,
+  matchDefaults,
 } from '../ast.js';
 import type { Filter } from '../filter.js';
-import { LineError } from '../line-error.js';
+import { LineError } from '../token-reader.js';
 import type { StatementSource } from '../tree.js';
 import { lexFragment } from './lex-fragment.js';
 import { parseVariantName } from './parse-variant-name.js';
 import { TokenCursor } from './token-cursor.js';
+import { yamlLib } from './yaml-lib.js';
 import { YamlNodes } from './yaml-nodes.js';
 
 const HEADER_KEYS = ['name', 'default', 'meta', 'variants'] as const;

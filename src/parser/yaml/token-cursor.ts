@@ -1,6 +1,5 @@
 import type { Token } from '../lexer.js';
-import { LineError } from '../line-error.js';
-import { TokenReader } from '../token-reader.js';
+import { LineError, TokenReader } from '../token-reader.js';
 
 /**
  * Reads the tokens of a lexed fragment the way `LineReader` reads a line (`TokenReader`): a

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors.js';
-import { statementDiagnostic } from '../source-location-of.js';
+import { statementDiagnostic } from '../config-lines.js';
 import type { StatementSource } from '../tree.js';
 
 /**

@@ -5,20 +5,20 @@
  * and filter grammar, so it means the same and fails with the same codes.
  */
 import type { Document, Scalar } from 'yaml';
-import { yamlLib } from './yaml-lib.js';
 import { ConfigError } from '../../errors.js';
 import type { AstStatement } from '../ast.js';
 import type { ConfigFs } from '../config-fs.js';
 import type { Filter } from '../filter.js';
 import type { IncludeContext, IncludeLoader } from '../parse-cfg.js';
 import { pyLstrip, pyStrip } from '../python-text.js';
+import { resolveInclude } from '../resolve-include.js';
 import type { StatementSource } from '../tree.js';
 import { classifyKey, type StatementKey } from './classify-key.js';
 import { lexFragment } from './lex-fragment.js';
 import { parseFilterText } from './parse-filter-text.js';
 import { readVariants } from './read-variants.js';
-import { resolveInclude } from '../resolve-include.js';
 import { TokenCursor } from './token-cursor.js';
+import { yamlLib } from './yaml-lib.js';
 import { YamlNodes } from './yaml-nodes.js';
 import type { YamlSource } from './yaml-source.js';
 

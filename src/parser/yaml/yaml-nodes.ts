@@ -1,12 +1,12 @@
 import type { Document, Scalar } from 'yaml';
-import { yamlLib } from './yaml-lib.js';
 import { ConfigError, type ConfigErrorCode } from '../../errors.js';
+import { includeRelated } from '../config-lines.js';
 import type { Filter, FilterWord } from '../filter.js';
-import { LineError } from '../line-error.js';
-import { includeRelated } from '../source-location-of.js';
+import { LineError } from '../token-reader.js';
 import { lexFragment } from './lex-fragment.js';
 import { parseFilterText } from './parse-filter-text.js';
 import { TokenCursor } from './token-cursor.js';
+import { yamlLib } from './yaml-lib.js';
 import type { YamlSource } from './yaml-source.js';
 
 /**

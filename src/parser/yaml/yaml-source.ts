@@ -1,8 +1,7 @@
 import type { LineCounter } from 'yaml';
-import type { SourceLocation } from '../../source/source-location.js';
-import type { ConfigLine } from '../config-lines.js';
+import type { SourceLocation } from '../../source/index.js';
+import { type ConfigLine, lineLocation } from '../config-lines.js';
 import { pyExpandTabs, pyLen, pyRstrip } from '../python-text.js';
-import { lineLocation } from '../source-location-of.js';
 import type { IncludeSite, StatementSource } from '../tree.js';
 
 /**

@@ -1,15 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../helpers/temp-dir.js';
 import { GraphError } from '../../../src/errors.js';
 import { buildGraph } from '../../../src/graph/build-graph.js';
 import { loadNodes } from '../../../src/graph/load-nodes.js';
 import { loadObjects } from '../../../src/graph/load-objects.js';
 import { makePlan } from '../../../src/graph/make-plan.js';
-import { stateRefKey } from '../../../src/graph/state-ref.js';
+import { stateRefKey } from '../../../src/graph/state-keys.js';
 import { filterMatches } from '../../../src/parser/filter-match.js';
 import { parseFilterText } from '../../../src/parser/yaml/parse-filter-text.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const OBJECTS = `
 vms = vm1 vm2

@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../helpers/temp-dir.js';
 import { buildGraph } from '../../../src/graph/build-graph.js';
 import { loadNodes } from '../../../src/graph/load-nodes.js';
 import { loadObjects } from '../../../src/graph/load-objects.js';
-import { stateRefKey } from '../../../src/graph/state-ref.js';
-import { computeStateKeys, keyChanges } from '../../../src/graph/state-keys.js';
+import { computeStateKeys, keyChanges, stateRefKey } from '../../../src/graph/state-keys.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const OBJECTS = 'vms = vm1\nimages = image1\nimage_size = 16M\nvariants:\n    - vm1:\n';
 const NODES = `

@@ -1,5 +1,5 @@
-import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { printYaml } from '../../../../src/parser/yaml/print-yaml.js';
 import { cfg, shape, yaml } from './yaml-test-helpers.js';
 

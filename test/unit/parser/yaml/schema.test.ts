@@ -7,8 +7,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { nodeConfigFs } from '../../../../src/parser/config-fs.js';
 import { CfgParser, type IncludeLoader } from '../../../../src/parser/parse-cfg.js';
 import { printYaml } from '../../../../src/parser/yaml/print-yaml.js';

@@ -1,0 +1,7 @@
+/** scheduler: the public face of this folder (re-exports only). */
+export { inspectGraph } from './inspect-graph.js';
+export { stateFinding } from './state-finding.js';
+export { executePlan } from './execute-plan.js';
+export { LocalExecutor } from './local-executor.js';
+export type { RunEvent, RunReport, NodeResult } from './run-report.js';
+export { nodeTargets, vmTargetOf } from './node-targets.js';

@@ -1,0 +1,16 @@
+/** states/locks: the public face of this folder (re-exports only). */
+export {
+  StateLocks,
+  lockObjects,
+  StateLockedError,
+  lockKeys,
+  withObjectLocks,
+} from './object-locks.js';
+export { lockFileOf, LockFiles } from './lock-files.js';
+export {
+  describeLockHolder,
+  type LockHolder,
+  isHolderAlive,
+  parseLockHolder,
+  processIdentity,
+} from './lock-holder.js';

@@ -1,0 +1,11 @@
+/** states/pool: the public face of this folder (re-exports only). */
+export {
+  imageFormatOf,
+  imagePath,
+  sidecarDir,
+  stateImagePath,
+  poolDir,
+  recordDirOf,
+} from './layout.js';
+export { backingOf, dependentsOf, listPool, readPool, stateNamesIn } from './pool-files.js';
+export { listStoredStates, type StoredState } from './stored-states.js';

@@ -1,0 +1,153 @@
+/**
+ * Starting and stopping the vm of a vm object, detached from this process so that it keeps
+ * running between commands.
+ */
+import { StateError } from '../../errors.js';
+import { QemuVm, type VmStopResult } from '../../qemu/index.js';
+import { pathExists } from '../../shared/index.js';
+import { createImageRoot } from '../backends/index.js';
+import { lockKeys, withObjectLocks } from '../locks/index.js';
+import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
+import { imageFormatOf, imagePath } from '../pool/index.js';
+import type { StateTarget, VmTarget } from '../target.js';
+import { locateVm, prepareRunDir, type RunningVm } from './run-dirs.js';
+
+/**
+ * Runs `fn` with a QMP connection to a running vm and lets go of it afterwards (QEMU serves
+ * one QMP client at a time, so no connection is kept between operations).
+ */
+export async function withVm<T>(
+  running: RunningVm,
+  ctx: ResolvedContext,
+  fn: (vm: QemuVm) => Promise<T>,
+): Promise<T> {
+  const vm = await QemuVm.attach(running.runDir, { signal: ctx.signal });
+  try {
+    return await fn(vm);
+  } finally {
+    await vm.detach();
+  }
+}
+
+/** Guest RAM when `mem` is not set: small guests make savevm/loadvm fast. */
+const DEFAULT_MEM_MIB = 64;
+
+/**
+ * Boots a vm (TCG, headless, `mem` MiB, every image attached as a qcow2 virtio drive) detached
+ * from this process, so that it keeps running until something stops it; a later process finds
+ * it through its run directory. A vm that already runs is returned as it is.
+ */
+export async function startVm(
+  target: VmTarget,
+  ctx: ResolvedContext,
+): Promise<{ vm: RunningVm; booted: boolean }> {
+  const running = await locateVm(target.vmId, ctx);
+  if (running !== undefined) return { vm: running, booted: false };
+  if (target.images.length === 0) {
+    throw new StateError(
+      'STATE_BAD_BACKEND',
+      `${target.id} has no images: a vm state needs at least one qcow2 image`,
+    );
+  }
+  const drives: { file: string }[] = [];
+  for (const image of target.images) {
+    if (imageFormatOf(image) !== 'qcow2') {
+      throw new StateError(
+        'STATE_BAD_BACKEND',
+        `${image.id} is a raw image: vms are booted with qcow2 images only (vm states live in them)`,
+      );
+    }
+    const file = imagePath(image, ctx.cwd);
+    if (!(await pathExists(file))) {
+      throw new StateError('STATE_MISSING', `${image.id}: image ${file} does not exist`, {
+        hint: 'create it first (cartograph create)',
+      });
+    }
+    drives.push({ file });
+  }
+  const runDir = await prepareRunDir(target.vmId, ctx);
+  const vm = await QemuVm.start({
+    runDir,
+    drives,
+    memoryMiB: target.params.getNumeric('mem', DEFAULT_MEM_MIB),
+    detached: true,
+    name: target.id,
+    signal: ctx.signal,
+  });
+  await vm.detach();
+  const started: RunningVm = {
+    vmId: target.vmId,
+    pid: vm.pid,
+    runDir: vm.runDir,
+    qmpSocket: vm.qmp.socketPath,
+    images: vm.drives.map((d) => d.file),
+  };
+  ctx.emit({
+    type: 'vm-booted',
+    target: target.id,
+    pid: started.pid,
+    runDir: started.runDir,
+    qmpSocket: started.qmpSocket,
+  });
+  return { vm: started, booted: true };
+}
+
+/**
+ * Stops the running vm of `vmId` cleanly (QMP `quit`, escalating to signals; leaked clusters
+ * repaired after a kill) and removes its run directory. `undefined` when it was not running.
+ */
+export async function stopVm(
+  vmId: string,
+  reason: string,
+  ctx: ResolvedContext,
+): Promise<VmStopResult | undefined> {
+  const running = await locateVm(vmId, ctx);
+  if (running === undefined) return undefined;
+  const vm = await QemuVm.attach(running.runDir, { signal: ctx.signal });
+  const result = await vm.stop();
+  ctx.emit({
+    type: 'vm-stopped',
+    target: vmId,
+    method: result.method,
+    reason,
+    repaired: result.repairs.filter((r) => r.result !== undefined).map((r) => r.file),
+  });
+  return result;
+}
+
+/**
+ * Boots a vm unless it runs already (missing images are created first), detached: it keeps
+ * running after this returns, and `findVm` finds it again from any process. No policy: the
+ * scheduler's "make sure it runs".
+ */
+export async function bootVm(target: VmTarget, ctx: StateContext): Promise<RunningVm> {
+  const rctx = resolvedContext(ctx);
+  return withObjectLocks(
+    [target],
+    lockKeys(target, rctx.cwd),
+    `boot ${target.id}`,
+    rctx,
+    async () => {
+      for (const image of target.images) {
+        if (!(await pathExists(imagePath(image, rctx.cwd)))) await createImageRoot(image, rctx);
+      }
+      return (await startVm(target, rctx)).vm;
+    },
+  );
+}
+
+/**
+ * Stops the vm of a target (a vm, or the vm an image belongs to) if it runs: QMP `quit`, then
+ * SIGTERM, then SIGKILL with leaked clusters repaired, and its run directory removed. Resolves
+ * with how it ended, `undefined` when it was not running. No policy.
+ */
+export async function shutdownVm(
+  target: StateTarget,
+  ctx: StateContext,
+  reason = 'asked to shut down',
+): Promise<VmStopResult | undefined> {
+  const rctx = resolvedContext(ctx);
+  return withObjectLocks([target], lockKeys(target, rctx.cwd), `shutdown ${target.id}`, rctx, () =>
+    stopVm(target.vmId, reason, rctx),
+  );
+}
