@@ -18,11 +18,13 @@ const LAYERS = {
   params: { may: ['errors', 'parser'] },
   graph: { may: ['errors', 'parser', 'params'] },
   qemu: { may: ['errors', 'shared'] },
-  states: { may: ['errors', 'shared', 'qemu', 'params'], types: ['parser'] },
-  scheduler: { may: ['errors', 'shared', 'parser', 'params', 'graph', 'states'] },
+  guest: { may: ['errors', 'shared', 'qemu'] },
+  'guest-image': { may: ['errors', 'shared', 'qemu'] },
+  states: { may: ['errors', 'shared', 'qemu', 'guest', 'params'], types: ['parser'] },
+  scheduler: { may: ['errors', 'shared', 'parser', 'params', 'graph', 'guest', 'states'] },
   report: {
     may: ['errors', 'source'],
-    types: ['shared', 'parser', 'params', 'graph', 'qemu', 'states', 'scheduler'],
+    types: ['shared', 'parser', 'params', 'graph', 'qemu', 'guest', 'states', 'scheduler'],
   },
   cli: {
     may: [
@@ -33,6 +35,8 @@ const LAYERS = {
       'params',
       'graph',
       'qemu',
+      'guest',
+      'guest-image',
       'states',
       'scheduler',
       'report',

@@ -125,6 +125,29 @@ export const QEMU_ERROR_CODES = [
 ] as const;
 export type QemuErrorCode = (typeof QEMU_ERROR_CODES)[number];
 
+/** Codes of errors reaching into a running guest (exec, copy, console) and building one. */
+export const GUEST_ERROR_CODES = [
+  /** The guest did not answer in time: it does not boot, or its shell or agent is gone. */
+  'GUEST_UNREACHABLE',
+  /** The guest command did not end within its timeout; it was ended, the guest stays usable. */
+  'GUEST_TIMEOUT',
+  /** The guest refused the login (`guest_username`, `guest_password`). */
+  'GUEST_LOGIN',
+  /** The vm is not running, so there is no guest to reach. */
+  'GUEST_NOT_RUNNING',
+  /** The guest's answers do not follow the protocol (garbled framing, a bad agent reply). */
+  'GUEST_PROTOCOL',
+  /** The guest agent or shell reported an error (a command it cannot start, a file it cannot open). */
+  'GUEST_FAILED',
+  /** The transport asked for (`guest_access`) cannot work with this vm's hardware or guest. */
+  'GUEST_BAD_ACCESS',
+  /** Building the Linux guest failed (a package that cannot be found or downloaded, a tool that fails). */
+  'GUEST_BUILD',
+  /** The operation was cancelled through its `AbortSignal`. */
+  'GUEST_ABORTED',
+] as const;
+export type GuestErrorCode = (typeof GUEST_ERROR_CODES)[number];
+
 /** Codes of failures of a node while a run executes it. */
 export const RUN_ERROR_CODES = [
   /** The node's command exited with an error or was killed. */
@@ -143,6 +166,7 @@ export type ErrorCode =
   | StateErrorCode
   | QemuErrorCode
   | RunErrorCode
+  | GuestErrorCode
   | 'INTERNAL';
 
 /** Options shared by every cartograph error. */
@@ -197,6 +221,9 @@ export class StateError extends CartographError<StateErrorCode> {}
 
 /** A QEMU program failed. */
 export class QemuError extends CartographError<QemuErrorCode> {}
+
+/** Reaching into a guest, or building one, failed. */
+export class GuestError extends CartographError<GuestErrorCode> {}
 
 /** A node failed while a run executed it. */
 export class RunError extends CartographError<RunErrorCode> {}

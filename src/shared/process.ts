@@ -2,12 +2,13 @@
  * Process primitives: whether a pid is alive, signalling and waiting for a process to exit, and
  * reading procfs (start times tell a reused pid from the process that held it).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Whether a process with this pid exists and is not a zombie (a zombie has exited; it only
  * waits for its parent to collect the exit status, and `kill(pid, 0)` still succeeds on it).
+ * A zombie whose other threads are still on their way out counts as alive until they are gone.
  */
 export function isProcessAlive(pid: number): boolean {
   try {
@@ -20,7 +21,10 @@ export function isProcessAlive(pid: number): boolean {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) S …": comm may contain spaces and parentheses, the state follows the last ")".
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    if (state !== 'Z' && state !== 'X') return true;
+    // A zombie leader whose other threads are still exiting (QEMU has many): they share its
+    // open files, so the locks it holds on its images last until the last thread is gone.
+    return readdirSync(`/proc/${pid}/task`).length > 1;
   } catch {
     // No /proc entry: gone in the meantime (or no procfs, where kill(0) has to do).
     return false;

@@ -45,3 +45,8 @@ export type StateTarget = ImageTarget | VmTarget;
 export function imageTargetsOf(targets: readonly StateTarget[]): ImageTarget[] {
   return targets.flatMap((t) => (t.kind === 'images' ? [t] : t.images));
 }
+
+/** {@link imageTargetsOf} with each image once, however many of `targets` name it. */
+export function distinctImagesOf(targets: readonly StateTarget[]): ImageTarget[] {
+  return [...new Map(imageTargetsOf(targets).map((i) => [i.id, i])).values()];
+}

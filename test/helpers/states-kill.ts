@@ -7,16 +7,21 @@
  */
 import { watch } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeAll, expect } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import {
+  inspectStates,
   recoverStates,
   type Recovery,
+  setStates,
   type StateContext,
   type StateInspection,
   type StateManifestInput,
   type StateTarget,
 } from '../../src/states/index.js';
-import type { QemuSandbox } from './qemu-sandbox.js';
+import { describeQemu } from './qemu-available.js';
+import { type QemuSandbox, useQemuSandbox } from './qemu-sandbox.js';
+import { statesWorkspace } from './states-fixture.js';
+import { withParams } from './states-targets.js';
 import { spawnStateChild, type StateChild, statesChildScript, targetSpec } from './states-child.js';
 
 /** Kills per backend (`CARTOGRAPH_KILL_ITERATIONS` to run more). */
@@ -75,6 +80,89 @@ export interface KillHarness {
   ): void;
   /** Cleans up after the kill (as the next operation would) and expects it all dealt with. */
   recoverAll(targets: StateTarget[], ctx: StateContext): Promise<Recovery[]>;
+  /**
+   * The kill loop of a set test: {@link KILL_ITERATIONS} rounds of "set a state in a child,
+   * SIGKILL it at a random moment, inspect, recover, set it again", with the rules every round
+   * must follow checked here and the backend's own checks in `spec`. Expects some kills to
+   * have fallen while the state was incomplete.
+   */
+  killSets(spec: SetKillSpec): Promise<KillTally>;
+}
+
+/** One round of {@link KillHarness.killSets}. */
+export interface KillRound {
+  readonly i: number;
+  /** The manifest key the round's set records. */
+  readonly key: string;
+  readonly state: string;
+}
+
+/** What a set test adds to the common kill loop. */
+export interface SetKillSpec {
+  /** The object whose states are set (its params get `set_state`). */
+  readonly target: StateTarget;
+  readonly ctx: StateContext;
+  /** Where the backend writes the in-progress markers of the target's states. */
+  readonly recordDir: string;
+  readonly windows: KillWindows;
+  /** The state round `i` sets. */
+  stateOf(i: number): string;
+  /** Before the kill: bring the object to what the round saves. */
+  prepare?(round: KillRound): Promise<void>;
+  /** Right after the kill, with what an inspection saw before anyone cleaned up. */
+  afterKill?(round: KillRound, seen: StateInspection | undefined): Promise<void>;
+  /** After the recovery, with the state (trusted or missing), before it is set again. */
+  afterRecovery?(round: KillRound, after: StateInspection | undefined): Promise<void>;
+  /** After the state was set again, with the round's key. */
+  afterRebuild?(round: KillRound): Promise<void>;
+}
+
+/** Sets `state` of `target` in this process, recording a manifest with `key`. */
+export function setWithKey(
+  target: StateTarget,
+  state: string,
+  key: string,
+  ctx: StateContext,
+): Promise<unknown> {
+  return setStates([withParams(target, { set_state: state })], {
+    ...ctx,
+    manifestFor: () => killManifest(key),
+  });
+}
+
+/** The inspection of one state of `target`. */
+export async function inspectOne(
+  target: StateTarget,
+  state: string,
+  ctx: StateContext,
+): Promise<StateInspection | undefined> {
+  return (await inspectStates([{ target, state }], ctx))[0];
+}
+
+/** What a kill test gets: a sandbox, a workspace in it and the harness. */
+export interface KillTestKit {
+  readonly sandbox: QemuSandbox;
+  readonly harness: KillHarness;
+  readonly workspace: Awaited<ReturnType<typeof statesWorkspace>>;
+}
+
+/** A kill test file: one QEMU-gated suite with one test, its harness and workspace. */
+export function describeKills(
+  suite: string,
+  test: string,
+  body: (kit: KillTestKit) => Promise<void>,
+): void {
+  describeQemu(suite, () => {
+    const sandbox = useQemuSandbox();
+    const harness = useKillHarness(sandbox);
+    it(
+      test,
+      async () => {
+        await body({ sandbox, harness, workspace: await statesWorkspace(sandbox) });
+      },
+      KILL_TIMEOUT_MS,
+    );
+  });
 }
 
 /** Resolves when `name` appears in `dir` (a marker: the backend began to change the state). */
@@ -177,6 +265,46 @@ export function useKillHarness(sandbox: QemuSandbox): KillHarness {
       const recovered = await recoverStates(targets, ctx);
       expect(recovered.filter((r) => !r.done)).toEqual([]);
       return recovered;
+    },
+
+    async killSets(spec) {
+      const { target, ctx } = spec;
+      const tally: KillTally = { beforeChange: 0, incomplete: 0, completed: 0 };
+      for (let i = 1; i <= KILL_ITERATIONS; i++) {
+        const round: KillRound = { i, key: `k${i}`, state: spec.stateOf(i) };
+        const before = await inspectOne(target, round.state, ctx);
+        await spec.prepare?.(round);
+        await this.kill(
+          withParams(target, { set_state: round.state }),
+          ctx,
+          round.key,
+          spec.recordDir,
+          spec.windows,
+          i,
+        );
+        const seen = await inspectOne(target, round.state, ctx);
+        this.expectNothingHalfTrusted(
+          seen,
+          before?.trust === 'manifest' ? before.manifest?.key : undefined,
+          round.key,
+          tally,
+        );
+        await spec.afterKill?.(round, seen);
+        await this.recoverAll([target], ctx);
+        const after = await inspectOne(target, round.state, ctx);
+        expect(['manifest', 'missing']).toContain(after?.trust);
+        await spec.afterRecovery?.(round, after);
+        await setWithKey(target, round.state, round.key, ctx);
+        expect(await inspectOne(target, round.state, ctx)).toMatchObject({
+          trust: 'manifest',
+          manifest: { key: round.key },
+        });
+        await spec.afterRebuild?.(round);
+      }
+      // The kills fell before, inside and after the write (on any normal machine).
+      expect(tally.beforeChange + tally.incomplete + tally.completed).toBe(KILL_ITERATIONS);
+      expect(tally.incomplete).toBeGreaterThan(0);
+      return tally;
     },
   };
 }

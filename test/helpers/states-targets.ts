@@ -54,3 +54,21 @@ export function withParams<T extends ImageTarget | VmTarget>(
   }
   return { ...target, params: new Params(map) };
 }
+
+/**
+ * The image most state tests use: `vm1/disk` of vm variant `vm1-tiny` (16M, under `images/`),
+ * external states in `pool/` with `states` (qcow2ext unless changed in `extra`).
+ */
+export function pooledImage(extra: Readonly<Record<string, string>> = {}): ImageTarget {
+  return imageTarget(
+    {
+      image_name: 'vm1/disk',
+      images_base_dir: 'images',
+      image_size: '16M',
+      swarm_pool: 'pool',
+      states: 'qcow2ext',
+      ...extra,
+    },
+    { vm: 'vm1', vmId: 'vm1-tiny' },
+  );
+}

@@ -25,11 +25,7 @@ export async function createSnapshot(
       `snapshot ${JSON.stringify(tag)} already exists in ${image}`,
     );
   }
-  await runQemuTool(
-    'qemu-img',
-    ['snapshot', '-q', '--image-opts', '-c', tag, qcow2ImageOpts(image)],
-    options,
-  );
+  await snapshotCommand('-c', image, tag, options);
 }
 
 /**
@@ -41,12 +37,7 @@ export async function applySnapshot(
   tag: string,
   options: QemuCallOptions = {},
 ): Promise<void> {
-  checkSnapshotTag(tag);
-  await runQemuTool(
-    'qemu-img',
-    ['snapshot', '-q', '--image-opts', '-a', tag, qcow2ImageOpts(image)],
-    options,
-  );
+  await snapshotCommand('-a', image, tag, options);
 }
 
 /** `qemu-img snapshot -d`: deletes an internal snapshot; a missing tag is `QEMU_SNAPSHOT_MISSING`. */
@@ -55,10 +46,20 @@ export async function deleteSnapshot(
   tag: string,
   options: QemuCallOptions = {},
 ): Promise<void> {
+  await snapshotCommand('-d', image, tag, options);
+}
+
+/** `qemu-img snapshot <flag> <tag>` on a qcow2 image (opened as qcow2, never probed). */
+async function snapshotCommand(
+  flag: '-c' | '-a' | '-d',
+  image: string,
+  tag: string,
+  options: QemuCallOptions,
+): Promise<void> {
   checkSnapshotTag(tag);
   await runQemuTool(
     'qemu-img',
-    ['snapshot', '-q', '--image-opts', '-d', tag, qcow2ImageOpts(image)],
+    ['snapshot', '-q', '--image-opts', flag, tag, qcow2ImageOpts(image)],
     options,
   );
 }

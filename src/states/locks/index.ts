@@ -5,6 +5,7 @@ export {
   StateLockedError,
   lockKeys,
   withObjectLocks,
+  withPoolLocks,
 } from './object-locks.js';
 export { lockFileOf, LockFiles } from './lock-files.js';
 export {

@@ -6,7 +6,7 @@ import { StateError } from '../../errors.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
 import { imagePath, poolDir } from '../pool/index.js';
 import { recoverTarget, type Recovery } from '../recovery/index.js';
-import type { StateTarget } from '../target.js';
+import { distinctImagesOf, type StateTarget } from '../target.js';
 import { lockFileOf } from './lock-files.js';
 import { describeLockHolder, type LockHolder } from './lock-holder.js';
 
@@ -188,4 +188,22 @@ export function withObjectLocks<T>(
       await release();
     }
   });
+}
+
+/**
+ * {@link withObjectLocks} over `targets` and the pool directories of their images: what a
+ * maintenance operation (`verify --repair`, `gc`) holds while it changes stored states that
+ * several objects may share.
+ */
+export function withPoolLocks<T>(
+  targets: readonly StateTarget[],
+  owner: string,
+  ctx: ResolvedContext,
+  fn: (recovered: readonly Recovery[]) => Promise<T>,
+): Promise<T> {
+  const keys = new Set(targets.flatMap((t) => lockKeys(t, ctx.cwd)));
+  for (const image of distinctImagesOf(targets)) {
+    if ((image.params.get('swarm_pool') ?? '') !== '') keys.add(`pool:${poolDir(image, ctx.cwd)}`);
+  }
+  return withObjectLocks(targets, [...keys], owner, ctx, fn);
 }

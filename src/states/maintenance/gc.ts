@@ -8,14 +8,13 @@ import { StateError } from '../../errors.js';
 import { deleteSnapshot, imageInfo, isQemuError } from '../../qemu/index.js';
 import { pathExists } from '../../shared/index.js';
 import { type BackendName, isDiskOnlySnapshot } from '../backends/index.js';
-import { lockKeys, withObjectLocks } from '../locks/index.js';
+import { withPoolLocks } from '../locks/index.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
 import {
   backingOf,
   imageFormatOf,
   imagePath,
   listStoredStates,
-  poolDir,
   sidecarDir,
   type StoredState,
 } from '../pool/index.js';
@@ -26,7 +25,7 @@ import {
   recoverVmState,
   type Recovery,
 } from '../recovery/index.js';
-import type { ImageTarget, StateTarget, VmTarget } from '../target.js';
+import { distinctImagesOf, type ImageTarget, type StateTarget, type VmTarget } from '../target.js';
 import { locateVm, withVm } from '../vms/index.js';
 import { planGc } from './plan-gc.js';
 
@@ -99,19 +98,9 @@ export async function gcStates(
 ): Promise<GcReport> {
   const rctx = resolvedContext(ctx);
   if (options.dryRun === true) return collect(targets, options, [], rctx);
-  const keys = new Set(targets.flatMap((t) => lockKeys(t, rctx.cwd)));
-  for (const image of imagesOf(targets)) {
-    if ((image.params.get('swarm_pool') ?? '') !== '') keys.add(`pool:${poolDir(image, rctx.cwd)}`);
-  }
-  return withObjectLocks(targets, [...keys], 'cartograph gc', rctx, (recovered) =>
+  return withPoolLocks(targets, 'cartograph gc', rctx, (recovered) =>
     collect(targets, options, recovered, rctx),
   );
-}
-
-function imagesOf(targets: readonly StateTarget[]): ImageTarget[] {
-  const seen = new Map<string, ImageTarget>();
-  for (const t of targets) for (const i of t.kind === 'images' ? [t] : t.images) seen.set(i.id, i);
-  return [...seen.values()];
 }
 
 /** The pool files active images are built on (directly or through others), to their object. */
@@ -159,7 +148,7 @@ async function collect(
   recovered: readonly Recovery[],
   ctx: ResolvedContext,
 ): Promise<GcReport> {
-  const images = imagesOf(targets);
+  const images = distinctImagesOf(targets);
   const stored = await listStoredStates(targets, ctx);
   const plan = planGc(stored, await activeChains(images, stored, ctx), options);
   const removed: GcDecision[] = recovered.map((r) => ({

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { checkImage, type CheckResult, isQemuError, QemuCommandError } from '../../qemu/index.js';
 import { pathExists } from '../../shared/index.js';
 import type { BackendName } from '../backends/index.js';
-import { lockKeys, withObjectLocks } from '../locks/index.js';
+import { withPoolLocks } from '../locks/index.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
 import {
   imageFormatOf,
@@ -19,7 +19,7 @@ import {
 } from '../pool/index.js';
 import { findMarkers, stateRecord, type StateTrust } from '../records/index.js';
 import { isAbandonedPid, recoverQcow2ext, type Recovery } from '../recovery/index.js';
-import type { ImageTarget, StateTarget } from '../target.js';
+import { distinctImagesOf, type ImageTarget, type StateTarget } from '../target.js';
 
 /** One thing `verifyStates` found wrong (or worth knowing). */
 export interface VerifyProblem {
@@ -103,19 +103,9 @@ export async function verifyStates(
 ): Promise<VerifyReport> {
   const rctx = resolvedContext(ctx);
   if (ctx.repair !== true) return verify(targets, [], false, rctx);
-  const keys = new Set(targets.flatMap((t) => lockKeys(t, rctx.cwd)));
-  for (const image of imagesOf(targets)) {
-    if ((image.params.get('swarm_pool') ?? '') !== '') keys.add(`pool:${poolDir(image, rctx.cwd)}`);
-  }
-  return withObjectLocks(targets, [...keys], 'cartograph verify --repair', rctx, (recovered) =>
+  return withPoolLocks(targets, 'cartograph verify --repair', rctx, (recovered) =>
     verify(targets, recovered, true, rctx),
   );
-}
-
-function imagesOf(targets: readonly StateTarget[]): ImageTarget[] {
-  const seen = new Map<string, ImageTarget>();
-  for (const t of targets) for (const i of t.kind === 'images' ? [t] : t.images) seen.set(i.id, i);
-  return [...seen.values()];
 }
 
 async function verify(
@@ -139,7 +129,7 @@ async function verify(
       },
     ],
   }));
-  const images = imagesOf(targets);
+  const images = distinctImagesOf(targets);
 
   // The active images: readable, chains intact (their internal states live in them).
   const actives = new Map<string, string[]>();

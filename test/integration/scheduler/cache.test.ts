@@ -3,12 +3,21 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import type { RunReport } from '../../../src/scheduler/run-report.js';
+import type { RunReport } from '../../../src/scheduler/index.js';
 import { lockObjects } from '../../../src/states/index.js';
 import { describeQemu } from '../../helpers/qemu-available.js';
 import { runCli } from '../../helpers/run-cli.js';
+import {
+  INSTALL_CUSTOMIZE,
+  readCommand,
+  runSuite,
+  statuses,
+  SUITE_CONFIG,
+  TWO_VMS,
+  writeCommand,
+  writeSuite,
+} from '../../helpers/run-suite.js';
 import { imageTarget } from '../../helpers/states-targets.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 /**
  * The cache of `cartograph run` on real QEMU: states carry keys, a changed step makes exactly
@@ -17,34 +26,10 @@ import { tempDir } from '../../helpers/temp-dir.js';
  * pool build every state once and end as one run does, and a node waiting for another
  * process's lock says whose.
  */
-const OBJECTS = `vms = vm1 vm2
-images = image1
-images_base_dir = images
-swarm_pool = pool
-image_size = 16M
-states_images = qcow2ext
-variants:
-    - vm1:
-        image_name_image1 = vm1
-    - vm2:
-        image_name_image1 = vm2
-`;
-
-const write = (p: string, off: string) =>
-  `qemu-io -f qcow2 -c "write -q -P ${p} ${off} 64k" "$CARTOGRAPH_IMAGE"`;
-
 const NODES = `variants:
-    - install:
-        get_state_images = root
-        set_state_images = install
-        command = ${write('0x11', '0')}
-    - customize:
-        get_state_images = install
-        set_state_images = customize
-        command = ${write('0x22', '64k')}
-    - check:
+${INSTALL_CUSTOMIZE}    - check:
         get_state_images = customize
-        command = qemu-io -r -f qcow2 -c "read -q -P 0x11 0 64k" -c "read -q -P 0x22 64k 64k" "$CARTOGRAPH_IMAGE"
+        command = ${readCommand()}
         variants:
             - one:
                 vms = vm1
@@ -52,28 +37,14 @@ const NODES = `variants:
                 vms = vm2
 `;
 
-function suite(dir = tempDir('cartograph-cache-')): string {
-  writeFileSync(join(dir, 'objects.cfg'), OBJECTS);
-  writeFileSync(join(dir, 'nodes.cfg'), NODES);
-  return dir;
-}
-
-const CONFIG = ['--objects', 'objects.cfg', '--nodes', 'nodes.cfg'];
-
-async function run(dir: string, ...args: string[]): Promise<{ code: number; report: RunReport }> {
-  const r = await runCli(['run', ...CONFIG, '--report', 'report.json', ...args], dir);
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport;
-  return { code: r.code, report };
-}
+const suite = (dir?: string): string => writeSuite(NODES, TWO_VMS, dir);
+const run = runSuite;
 
 async function plan(dir: string, ...args: string[]): Promise<string> {
-  const r = await runCli(['plan', ...CONFIG, ...args], dir);
+  const r = await runCli(['plan', ...SUITE_CONFIG, ...args], dir);
   expect(r.code).toBe(0);
   return r.stdout;
 }
-
-const statuses = (report: RunReport): Record<string, string> =>
-  Object.fromEntries(report.nodes.map((n) => [n.name, n.status]));
 
 /** `state@vm` → the key in its manifest, for every external state in the pool. */
 function manifestKeys(dir: string): Record<string, string> {
@@ -135,7 +106,7 @@ describeQemu('the state cache of cartograph run', () => {
     expect((await run(dir)).code).toBe(0);
     writeFileSync(
       join(dir, 'nodes.cfg'),
-      NODES.replace(write('0x11', '0'), `${write('0x11', '0')} && true`),
+      NODES.replace(writeCommand('0x11', '0'), `${writeCommand('0x11', '0')} && true`),
     );
     const explained = await plan(dir, '--explain');
     expect(explained).toContain('install of vm1/image1 is stale:');
@@ -155,7 +126,7 @@ describeQemu('the state cache of cartograph run', () => {
     expect((await run(dir)).code).toBe(0);
     writeFileSync(
       join(dir, 'nodes.cfg'),
-      NODES.replace(write('0x22', '64k'), `${write('0x22', '64k')} && true`),
+      NODES.replace(writeCommand('0x22', '64k'), `${writeCommand('0x22', '64k')} && true`),
     );
     const kept = await plan(dir, 'reuse_stale=yes');
     expect(kept).toContain('0 setup');
@@ -181,7 +152,7 @@ describeQemu('the state cache of cartograph run', () => {
     const bin = join(process.cwd(), 'bin', 'cartograph.js');
     const exec = promisify(execFile);
     const start = (report: string) =>
-      exec(process.execPath, [bin, 'run', ...CONFIG, '--report', report, '--jobs', '2'], {
+      exec(process.execPath, [bin, 'run', ...SUITE_CONFIG, '--report', report, '--jobs', '2'], {
         cwd: shared,
       });
     await Promise.all([start('a.json'), start('b.json')]);
@@ -209,7 +180,7 @@ describeQemu('the state cache of cartograph run', () => {
       const bin = join(process.cwd(), 'bin', 'cartograph.js');
       const out = await promisify(execFile)(
         process.execPath,
-        [bin, 'run', ...CONFIG, '--report', 'report.json', '--lock-timeout', '1'],
+        [bin, 'run', ...SUITE_CONFIG, '--report', 'report.json', '--lock-timeout', '1'],
         { cwd: dir },
       ).catch((e: unknown) => e as { code: number; stdout: string });
       expect(out).toMatchObject({ code: 1 });

@@ -1,85 +1,35 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import type { RunReport } from '../../../src/scheduler/run-report.js';
 import { describeQemu } from '../../helpers/qemu-available.js';
 import { runCli } from '../../helpers/run-cli.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import {
+  INSTALL_CUSTOMIZE,
+  readCommand,
+  runSuite,
+  statuses,
+  writeCommand,
+  writeSuite,
+} from '../../helpers/run-suite.js';
 
 /**
  * `cartograph run` end to end on real QEMU: builds, reuses, rebuilds only what is missing,
  * blocks the dependants of a failure, retries, selects with only=/no=.
  */
-const OBJECTS = `vms = vm1 vm2
-images = image1
-images_base_dir = images
-swarm_pool = pool
-image_size = 16M
-states_images = qcow2ext
-variants:
-    - vm1:
-        image_name_image1 = vm1
-    - vm2:
-        image_name_image1 = vm2
-`;
-
-const write = (p: string, off: string) =>
-  `qemu-io -f qcow2 -c "write -q -P ${p} ${off} 64k" "$CARTOGRAPH_IMAGE"`;
-const read = (v: string) =>
-  `qemu-io -r -f qcow2 -c "read -q -P 0x11 0 64k" -c "read -q -P 0x22 64k 64k" "$CARTOGRAPH_IMAGE_${v}_IMAGE1"`;
-
 const NODES = `variants:
-    - install:
-        get_state_images = root
-        set_state_images = install
-        command = ${write('0x11', '0')}
-    - customize:
-        get_state_images = install
-        set_state_images = customize
-        command = ${write('0x22', '64k')}
-    - check:
+${INSTALL_CUSTOMIZE}    - check:
         get_state_images = customize
         variants:
             - one:
                 vms = vm1
-                command = ${read('VM1')}
+                command = ${readCommand('$CARTOGRAPH_IMAGE_VM1_IMAGE1')}
             - two:
                 vms = vm2
-                command = ${read('VM2')}
+                command = ${readCommand('$CARTOGRAPH_IMAGE_VM2_IMAGE1')}
 `;
 
-function suite(nodes = NODES): string {
-  const dir = tempDir('cartograph-run-');
-  writeFileSync(join(dir, 'objects.cfg'), OBJECTS);
-  writeFileSync(join(dir, 'nodes.cfg'), nodes);
-  return dir;
-}
-
-async function run(
-  dir: string,
-  ...args: string[]
-): Promise<{ code: number; report: RunReport; out: string }> {
-  const r = await runCli(
-    [
-      'run',
-      '--objects',
-      'objects.cfg',
-      '--nodes',
-      'nodes.cfg',
-      '--report',
-      'report.json',
-      '--jobs',
-      '2',
-      ...args,
-    ],
-    dir,
-  );
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport;
-  return { code: r.code, report, out: r.stdout + r.stderr };
-}
-
-const statuses = (report: RunReport): Record<string, string> =>
-  Object.fromEntries(report.nodes.map((n) => [n.name, n.status]));
+const suite = (nodes = NODES): string => writeSuite(nodes);
+const run = (dir: string, ...args: string[]) => runSuite(dir, '--jobs', '2', ...args);
 
 describeQemu('cartograph run', () => {
   it('builds every state the first time and reuses all of them the second time', async () => {
@@ -138,8 +88,8 @@ describeQemu('cartograph run', () => {
   it('blocks the dependants of a failed setup node and lets the other chain go on', async () => {
     const dir = suite(
       NODES.replace(
-        write('0x22', '64k'),
-        `${write('0x22', '64k')} && test "$CARTOGRAPH_VM" != vm1`,
+        writeCommand('0x22', '64k'),
+        `${writeCommand('0x22', '64k')} && test "$CARTOGRAPH_VM" != vm1`,
       ),
     );
     const r = await run(dir);
@@ -157,7 +107,10 @@ describeQemu('cartograph run', () => {
     const nodes = NODES.replace(
       '            - two:',
       '                max_tries = 3\n            - two:',
-    ).replace(read('VM1'), `test "$CARTOGRAPH_ATTEMPT" -ge 3 && ${read('VM1')}`);
+    ).replace(
+      readCommand('$CARTOGRAPH_IMAGE_VM1_IMAGE1'),
+      `test "$CARTOGRAPH_ATTEMPT" -ge 3 && ${readCommand('$CARTOGRAPH_IMAGE_VM1_IMAGE1')}`,
+    );
     const r = await run(suite(nodes), 'only=one');
     expect(r.code).toBe(0);
     expect(r.report.nodes.find((n) => n.name === 'check.one@vm1')).toMatchObject({

@@ -10,6 +10,7 @@ import { QemuVm } from '../../../../src/qemu/vm/qemu-vm.js';
 import { createBootSectorGuest } from '../../../helpers/boot-sector-guest.js';
 import { describeQemu } from '../../../helpers/qemu-available.js';
 import { useQemuSandbox } from '../../../helpers/qemu-sandbox.js';
+import { failure } from '../../../helpers/failure.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,15 +30,6 @@ async function untilCounting(vm: QemuVm): Promise<void> {
 
 async function running(vm: QemuVm): Promise<boolean> {
   return (await vm.qmp.execute<{ running: boolean }>('query-status')).running;
-}
-
-async function failure(promise: Promise<unknown>): Promise<QmpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof QmpError)) throw new Error(`expected a QmpError, got ${String(error)}`);
-  return error;
 }
 
 describeQemu('vm snapshots through QMP (boot-sector guest)', () => {
@@ -119,13 +111,13 @@ describeQemu('vm snapshots through QMP (boot-sector guest)', () => {
 
   it('a failed load of a missing snapshot leaves a running vm running', async () => {
     const { vm } = await guest();
-    const error = await failure(vm.loadSnapshot('nosuch'));
+    const error = await failure(vm.loadSnapshot('nosuch'), QmpError);
     expect(error.code).toBe('QEMU_SNAPSHOT_MISSING');
     expect(error.desc).toBe("Snapshot 'nosuch' does not exist in one or more devices");
     expect(await running(vm)).toBe(true);
 
     // HMP loadvm reports the same error in a "successful" return and leaves the vm stopped.
-    const hmp = await failure(vm.qmp.hmp('loadvm nosuch'));
+    const hmp = await failure(vm.qmp.hmp('loadvm nosuch'), QmpError);
     expect(hmp.code).toBe('QEMU_SNAPSHOT_MISSING');
     expect(await running(vm)).toBe(false);
     expect(await resumeAfterFailedLoad(vm.qmp, true)).toBe(true);
@@ -136,22 +128,22 @@ describeQemu('vm snapshots through QMP (boot-sector guest)', () => {
 
   it('refuses to load a disk-only snapshot into a vm, and other HMP/QMP errors', async () => {
     const { vm } = await guest();
-    const job = await failure(vm.loadSnapshot('disk-only'));
+    const job = await failure(vm.loadSnapshot('disk-only'), QmpError);
     expect(job.code).toBe('QEMU_QMP');
     expect(job.desc).toContain('disk-only snapshot');
     expect(await running(vm)).toBe(true);
-    const hmp = await failure(vm.qmp.hmp('loadvm disk-only'));
+    const hmp = await failure(vm.qmp.hmp('loadvm disk-only'), QmpError);
     expect(hmp.code).toBe('QEMU_QMP');
     expect(hmp.desc).toContain('disk-only snapshot');
     await resumeAfterFailedLoad(vm.qmp, true);
 
     await vm.saveSnapshot('s1');
-    expect((await failure(vm.saveSnapshot('s1'))).code).toBe('QEMU_SNAPSHOT_EXISTS');
-    expect((await failure(vm.qmp.hmp('savevm tag with space'))).desc).toContain(
+    expect((await failure(vm.saveSnapshot('s1'), QmpError)).code).toBe('QEMU_SNAPSHOT_EXISTS');
+    expect((await failure(vm.qmp.hmp('savevm tag with space'), QmpError)).desc).toContain(
       'extraneous characters',
     );
-    expect((await failure(vm.qmp.hmp('nosuchcommand'))).code).toBe('QEMU_QMP');
-    const unknown = await failure(vm.qmp.execute('no-such-command'));
+    expect((await failure(vm.qmp.hmp('nosuchcommand'), QmpError)).code).toBe('QEMU_QMP');
+    const unknown = await failure(vm.qmp.execute('no-such-command'), QmpError);
     expect(unknown).toMatchObject({ code: 'QEMU_QMP', errorClass: 'CommandNotFound' });
     // QEMU 7.2 reports nothing for HMP delvm of a missing tag; the job API does.
     expect(await vm.qmp.hmp('delvm nosuch')).toBe('');

@@ -22,17 +22,8 @@ import { describeQemu } from '../../../helpers/qemu-available.js';
 import { holdImageLock } from '../../../helpers/qemu-lock-holder.js';
 import { useQemuSandbox } from '../../../helpers/qemu-sandbox.js';
 import { hasPattern, statesWorkspace, writePattern } from '../../../helpers/states-fixture.js';
-import { imageTarget, withParams } from '../../../helpers/states-targets.js';
-
-async function failure(promise: Promise<unknown>): Promise<CartographError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof CartographError))
-    throw new Error(`expected an error, got ${String(error)}`);
-  return error;
-}
+import { pooledImage, withParams } from '../../../helpers/states-targets.js';
+import { failure } from '../../../helpers/failure.js';
 
 const OTHER_FS = otherFilesystem(tmpdir());
 const shmDirs: string[] = [];
@@ -45,17 +36,7 @@ describeQemu('qcow2ext backend: image states as external chains in a pool', () =
 
   async function setup(extra: Record<string, string> = {}) {
     const ws = await statesWorkspace(sandbox);
-    const target = imageTarget(
-      {
-        image_name: 'vm1/disk',
-        images_base_dir: 'images',
-        image_size: '16M',
-        swarm_pool: 'pool',
-        states: 'qcow2ext',
-        ...extra,
-      },
-      { vm: 'vm1', vmId: 'vm1-tiny' },
-    );
+    const target = pooledImage(extra);
     const path = imagePath(target, ws.dir);
     const pool = poolDir(target, ws.dir);
     const ctx = ws.ctx;
@@ -172,7 +153,7 @@ describeQemu('qcow2ext backend: image states as external chains in a pool', () =
     // Built on base, which has a child: committing into base would change the child.
     await get('base');
     await writePattern(path, 0x66);
-    const children = await failure(set('base'));
+    const children = await failure(set('base'), CartographError);
     expect(children.code).toBe('STATE_REFUSED');
     expect(children.message).toContain('"child"');
     expect(await hasPattern(join(pool, 'base.qcow2'), 0x11)).toBe(true);
@@ -182,7 +163,7 @@ describeQemu('qcow2ext backend: image states as external chains in a pool', () =
     await writePattern(path, 0x77);
     await set('other');
     await get('child');
-    const unrelated = await failure(set('other'));
+    const unrelated = await failure(set('other'), CartographError);
     expect(unrelated.code).toBe('STATE_REFUSED');
     expect(unrelated.message).toContain('state "child"');
     expect(await hasPattern(join(pool, 'other.qcow2'), 0x77)).toBe(true);
@@ -201,7 +182,7 @@ describeQemu('qcow2ext backend: image states as external chains in a pool', () =
     await set('c');
     await writePattern(path, 0x44, '3M', '1M');
 
-    const refused = await failure(unset('a'));
+    const refused = await failure(unset('a'), CartographError);
     expect(refused.code).toBe('STATE_REFUSED');
     expect(refused.message).toContain('"b"');
     expect(refused.message).toContain('"c"');
@@ -237,7 +218,10 @@ describeQemu('qcow2ext backend: image states as external chains in a pool', () =
     await writePattern(path, 0x11);
     const [pushed] = await pushStates([withParams(target, { push_state: 'tmp' })], ctx);
     expect(pushed).toMatchObject({ op: 'set', via: 'push', action: 'created' });
-    const again = await failure(pushStates([withParams(target, { push_state: 'tmp' })], ctx));
+    const again = await failure(
+      pushStates([withParams(target, { push_state: 'tmp' })], ctx),
+      CartographError,
+    );
     expect(again.code).toBe('STATE_ABORT');
     await writePattern(path, 0x22);
     const stateInode = (await stat(join(pool, 'tmp.qcow2'))).ino;
@@ -257,18 +241,22 @@ describeQemu('qcow2ext backend: image states as external chains in a pool', () =
 
   it('needs its image to save and refuses while another process holds it', async () => {
     const { target, ctx, path, set, names } = await setup();
-    const missing = await failure(set('s', { check_mode: 'ri' }));
+    const missing = await failure(set('s', { check_mode: 'ri' }), CartographError);
     expect(missing.code).toBe('STATE_MISSING');
     await createRoots([target], ctx);
     await writePattern(path, 0x11);
     const holder = await holdImageLock(path);
-    expect((await failure(set('s'))).code).toBe('QEMU_IMAGE_LOCKED');
+    expect((await failure(set('s'), CartographError)).code).toBe('QEMU_IMAGE_LOCKED');
     await holder.release();
     expect(await names()).toEqual([]);
     expect(await hasPattern(path, 0x11)).toBe(true);
     expect(
-      (await failure(setStates([withParams(target, { set_state: 's', swarm_pool: '' })], ctx)))
-        .code,
+      (
+        await failure(
+          setStates([withParams(target, { set_state: 's', swarm_pool: '' })], ctx),
+          CartographError,
+        )
+      ).code,
     ).toBe('CFG_MISSING_PARAM');
   });
 

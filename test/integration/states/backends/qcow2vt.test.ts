@@ -25,18 +25,9 @@ import { describeQemu } from '../../../helpers/qemu-available.js';
 import { useQemuSandbox } from '../../../helpers/qemu-sandbox.js';
 import { hasPattern, statesWorkspace, writePattern } from '../../../helpers/states-fixture.js';
 import { imageTarget, vmTarget, withParams } from '../../../helpers/states-targets.js';
+import { failure } from '../../../helpers/failure.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function failure(promise: Promise<unknown>): Promise<CartographError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof CartographError))
-    throw new Error(`expected an error, got ${String(error)}`);
-  return error;
-}
 
 /** Runs HMP commands on a running vm through a short-lived QMP connection. */
 async function hmp(vm: VmTarget, ctx: StateContext, ...lines: string[]): Promise<string[]> {
@@ -152,16 +143,25 @@ describeQemu('qcow2vt backend: vm states of a running vm', () => {
     await shutdownVms([vm], ctx);
     await deleteSnapshot(data, 'partial');
     expect((await showStates([vm], ctx))[0]?.states.map((s) => s.name)).toEqual(['both']);
-    const leftover = await failure(setStates([withParams(vm, { set_state: 'partial' })], ctx));
+    const leftover = await failure(
+      setStates([withParams(vm, { set_state: 'partial' })], ctx),
+      CartographError,
+    );
     expect(leftover.code).toBe('STATE_REFUSED');
 
     // Image states and vm states share the snapshot table: names never clash silently.
     const image = images[0] as (typeof images)[number];
-    const asImage = await failure(setStates([withParams(image, { set_state: 'both' })], ctx));
+    const asImage = await failure(
+      setStates([withParams(image, { set_state: 'both' })], ctx),
+      CartographError,
+    );
     expect(asImage.code).toBe('STATE_REFUSED');
     await writePattern(disk, 0x11, '2M', '1M');
     await setStates([withParams(image, { set_state: 'disk-only' })], ctx);
-    const asVm = await failure(setStates([withParams(vm, { set_state: 'disk-only' })], ctx));
+    const asVm = await failure(
+      setStates([withParams(vm, { set_state: 'disk-only' })], ctx),
+      CartographError,
+    );
     expect(asVm.code).toBe('STATE_REFUSED');
     expect((await showStates([image], ctx))[0]?.states.map((s) => s.name)).toEqual(['disk-only']);
     // The vm was booted for the vm state and stopped for the image state, as each needs.
@@ -172,7 +172,12 @@ describeQemu('qcow2vt backend: vm states of a running vm', () => {
   it('overwrites, unsets (running or off) and follows its policies', async () => {
     const { ctx, vm, events } = await setup();
     expect(
-      (await failure(getStates([withParams(vm, { get_state: 'x', check_mode: 'ra' })], ctx))).code,
+      (
+        await failure(
+          getStates([withParams(vm, { get_state: 'x', check_mode: 'ra' })], ctx),
+          CartographError,
+        )
+      ).code,
     ).toBe('STATE_ABORT');
     expect(await findVm(vm, ctx)).toBeUndefined();
     await setStates([withParams(vm, { set_state: 's' })], ctx);
@@ -198,16 +203,22 @@ describeQemu('qcow2vt backend: vm states of a running vm', () => {
     await setStates([withParams(vm, { set_state: 'u' })], ctx);
     await shutdownVms([vm], ctx);
     expect(
-      (await failure(getStates([withParams(vm, { get_state: 'u', check_mode: 'ri' })], ctx))).code,
+      (
+        await failure(
+          getStates([withParams(vm, { get_state: 'u', check_mode: 'ri' })], ctx),
+          CartographError,
+        )
+      ).code,
     ).toBe('STATE_MISSING');
     // boot twice: the second keeps the running vm; shutdown twice: the second ignores.
     await bootVms([vm], ctx);
     expect((await bootVms([vm], ctx))[0]?.action).toBe('kept');
     await shutdownVms([vm], ctx);
     expect((await shutdownVms([vm], ctx))[0]?.action).toBe('ignored');
-    expect((await failure(shutdownVms([withParams(vm, { unset_mode: 'fa' })], ctx))).code).toBe(
-      'STATE_ABORT',
-    );
+    expect(
+      (await failure(shutdownVms([withParams(vm, { unset_mode: 'fa' })], ctx), CartographError))
+        .code,
+    ).toBe('STATE_ABORT');
     expect(events.filter((e) => e.type === 'vm-booted').length).toBeGreaterThanOrEqual(3);
   });
 

@@ -27,7 +27,7 @@ import {
   targetSpec,
 } from '../../../helpers/states-child.js';
 import { hasPattern, statesWorkspace, writePattern } from '../../../helpers/states-fixture.js';
-import { imageTarget, withParams } from '../../../helpers/states-targets.js';
+import { pooledImage, withParams } from '../../../helpers/states-targets.js';
 
 /**
  * Two cartograph processes on one pool: the second waits for the first (or fails with
@@ -58,16 +58,7 @@ describeQemu('cross-process locks of state operations', () => {
 
   async function setup(states = 'qcow2ext') {
     const ws = await statesWorkspace(sandbox);
-    const image = imageTarget(
-      {
-        image_name: 'vm1/disk',
-        images_base_dir: 'images',
-        image_size: '16M',
-        swarm_pool: 'pool',
-        states,
-      },
-      { vm: 'vm1', vmId: 'vm1-tiny' },
-    );
+    const image = pooledImage({ states });
     await createRoots([image], ws.ctx);
     await writePattern(imagePath(image, ws.dir), 0x11);
     return { ...ws, image };

@@ -21,16 +21,7 @@ import { holdImageLock } from '../../../helpers/qemu-lock-holder.js';
 import { useQemuSandbox } from '../../../helpers/qemu-sandbox.js';
 import { hasPattern, statesWorkspace, writePattern } from '../../../helpers/states-fixture.js';
 import { imageTarget, vmTarget, withParams } from '../../../helpers/states-targets.js';
-
-async function failure(promise: Promise<unknown>): Promise<CartographError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof CartographError))
-    throw new Error(`expected an error, got ${String(error)}`);
-  return error;
-}
+import { failure } from '../../../helpers/failure.js';
 
 /** A raw image of `mib` MiB whose first MiB is `pattern` (and the rest zero). */
 async function rawImage(path: string, mib: number, pattern: number): Promise<void> {
@@ -68,11 +59,16 @@ describeQemu('conversion of raw images, and read-only questions', () => {
 
   it('converts raw_image into a compressed qcow2 image at the image path', async () => {
     const { ctx, target, path, source, events } = await setup();
-    const missing = await failure(convertRawImage(target, ctx));
+    const missing = await failure(convertRawImage(target, ctx), CartographError);
     expect(missing.code).toBe('STATE_MISSING');
     expect(missing.message).toContain(source);
     expect(
-      (await failure(convertRawImage(withParams(target, { raw_image: undefined }), ctx))).code,
+      (
+        await failure(
+          convertRawImage(withParams(target, { raw_image: undefined }), ctx),
+          CartographError,
+        )
+      ).code,
     ).toBe('CFG_MISSING_PARAM');
 
     await mkdir(join(ctx.cwd, 'raw'));
@@ -97,7 +93,9 @@ describeQemu('conversion of raw images, and read-only questions', () => {
     await writePattern(path, 0x02);
     const inode = (await stat(path)).ino;
     const holder = await holdImageLock(path);
-    expect((await failure(convertRawImage(target, ctx))).code).toBe('QEMU_IMAGE_LOCKED');
+    expect((await failure(convertRawImage(target, ctx), CartographError)).code).toBe(
+      'QEMU_IMAGE_LOCKED',
+    );
     await holder.release();
     expect((await stat(path)).ino).toBe(inode);
     expect(await hasPattern(path, 0x02)).toBe(true);
@@ -140,12 +138,12 @@ describeQemu('conversion of raw images, and read-only questions', () => {
       ctx,
     );
     expect(answers).toEqual([true, false, false, true, false, true, false, false]);
-    expect((await failure(probeStates([{ target: a, state: 'no good' }], ctx))).code).toBe(
-      'STATE_BAD_NAME',
-    );
-    expect((await failure(probeStates([{ target: a, state: 'boot' }], ctx))).code).toBe(
-      'STATE_BAD_NAME',
-    );
+    expect(
+      (await failure(probeStates([{ target: a, state: 'no good' }], ctx), CartographError)).code,
+    ).toBe('STATE_BAD_NAME');
+    expect(
+      (await failure(probeStates([{ target: a, state: 'boot' }], ctx), CartographError)).code,
+    ).toBe('STATE_BAD_NAME');
 
     const checked = await checkStates(
       [withParams(a, { check_state: 's1' }), b, withParams(c, { check_state: 'nope' })],
@@ -184,16 +182,16 @@ describeQemu('conversion of raw images, and read-only questions', () => {
   it('rejects unknown backends and image formats by name', async () => {
     const { ctx } = await statesWorkspace(sandbox);
     const image = imageTarget({ image_name: 'x', states: 'lvm' });
-    const bad = await failure(showStates([image], ctx));
+    const bad = await failure(showStates([image], ctx), CartographError);
     expect(bad.code).toBe('STATE_BAD_BACKEND');
     expect(bad.message).toContain('lvm');
     const vm = vmTarget({ states: 'qcow2' }, []);
-    expect((await failure(showStates([vm], ctx))).code).toBe('STATE_BAD_BACKEND');
+    expect((await failure(showStates([vm], ctx), CartographError)).code).toBe('STATE_BAD_BACKEND');
     const raw = imageTarget({ image_name: 'r', image_format: 'raw', image_size: '1M' });
     await createRoots([raw], ctx);
     expect((await stat(join(ctx.cwd, 'r'))).size).toBe(1024 * 1024);
-    expect((await failure(setStates([withParams(raw, { set_state: 's' })], ctx))).code).toBe(
-      'STATE_BAD_BACKEND',
-    );
+    expect(
+      (await failure(setStates([withParams(raw, { set_state: 's' })], ctx), CartographError)).code,
+    ).toBe('STATE_BAD_BACKEND');
   });
 });

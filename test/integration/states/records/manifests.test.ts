@@ -29,7 +29,7 @@ import { createBootSectorGuest } from '../../../helpers/boot-sector-guest.js';
 import { describeQemu } from '../../../helpers/qemu-available.js';
 import { useQemuSandbox } from '../../../helpers/qemu-sandbox.js';
 import { statesWorkspace, writePattern } from '../../../helpers/states-fixture.js';
-import { imageTarget, vmTarget, withParams } from '../../../helpers/states-targets.js';
+import { imageTarget, pooledImage, vmTarget, withParams } from '../../../helpers/states-targets.js';
 
 /**
  * Manifests: written by every set that is given one, replaced by an overwrite, removed by unset
@@ -48,16 +48,7 @@ describeQemu('state manifests', () => {
 
   async function imageSetup(states: string) {
     const ws = await statesWorkspace(sandbox);
-    const image = imageTarget(
-      {
-        image_name: 'vm1/disk',
-        images_base_dir: 'images',
-        image_size: '16M',
-        swarm_pool: 'pool',
-        states,
-      },
-      { vm: 'vm1', vmId: 'vm1-tiny' },
-    );
+    const image = pooledImage({ states });
     await createRoots([image], ws.ctx);
     await writePattern(imagePath(image, ws.dir), 0x11);
     let key = 'k1';

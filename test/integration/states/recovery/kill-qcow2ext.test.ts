@@ -1,26 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
-import { checkImage } from '../../../../src/qemu/img/check-image.js';
-import {
-  createRoots,
-  getStates,
-  imagePath,
-  inspectStates,
-  poolDir,
-  setStates,
-} from '../../../../src/states/index.js';
-import { describeQemu } from '../../../helpers/qemu-available.js';
-import { useQemuSandbox } from '../../../helpers/qemu-sandbox.js';
-import { hasPattern, statesWorkspace, writePattern } from '../../../helpers/states-fixture.js';
-import {
-  KILL_ITERATIONS,
-  KILL_TIMEOUT_MS,
-  killManifest,
-  type KillTally,
-  useKillHarness,
-} from '../../../helpers/states-kill.js';
-import { imageTarget, withParams } from '../../../helpers/states-targets.js';
+import { expect } from 'vitest';
+import { checkImage } from '../../../../src/qemu/index.js';
+import { createRoots, getStates, imagePath, poolDir } from '../../../../src/states/index.js';
+import { hasPattern, writePattern } from '../../../helpers/states-fixture.js';
+import { describeKills, inspectOne, setWithKey } from '../../../helpers/states-kill.js';
+import { pooledImage, withParams } from '../../../helpers/states-targets.js';
 
 /**
  * SIGKILL at random moments of a qcow2ext set (new states, commits into the state the image
@@ -29,99 +14,57 @@ import { imageTarget, withParams } from '../../../helpers/states-targets.js';
  * content (also when the image had been moved into the pool and its overlay not yet made), and
  * a set then rebuilds the state.
  */
-describeQemu('SIGKILL during qcow2ext set: nothing incomplete is ever trusted', () => {
-  const sandbox = useQemuSandbox();
-  const harness = useKillHarness(sandbox);
+describeKills(
+  'SIGKILL during qcow2ext set: nothing incomplete is ever trusted',
+  'qcow2ext: new states, commits into the base state, sibling replacements',
+  async ({ harness, workspace: { ctx, dir } }) => {
+    const image = pooledImage();
+    const active = imagePath(image, dir);
+    const pool = poolDir(image, dir);
+    const get = (state: string) => getStates([withParams(image, { get_state: state })], ctx);
+    await createRoots([image], ctx);
+    await writePattern(active, 0xb0, '1M', '1M');
+    await setWithKey(image, 'base', 'kbase', ctx);
+    await writePattern(active, 0x01);
+    await setWithKey(image, 'main', 'k0', ctx);
+    const pattern = new Map<string, number>([['k0', 0x01]]);
+    await get('base');
+    await writePattern(active, 0x02);
+    const windows = await harness.measure(withParams(image, { set_state: 'calibrate' }), ctx, pool);
+    // Round i: a new state, a commit into the state the image is built on, or a sibling.
+    const mode = (i: number) => (['new', 'commit', 'sibling'] as const)[i % 3];
 
-  it(
-    'qcow2ext: new states, commits into the base state, sibling replacements',
-    async () => {
-      const { ctx, dir } = await statesWorkspace(sandbox);
-      const image = imageTarget(
-        {
-          image_name: 'vm1/disk',
-          images_base_dir: 'images',
-          image_size: '16M',
-          swarm_pool: 'pool',
-          states: 'qcow2ext',
-        },
-        { vm: 'vm1', vmId: 'vm1-tiny' },
-      );
-      const active = imagePath(image, dir);
-      const pool = poolDir(image, dir);
-      const set = (state: string, key: string) =>
-        setStates([withParams(image, { set_state: state })], {
-          ...ctx,
-          manifestFor: () => killManifest(key),
-        });
-      const get = (state: string) => getStates([withParams(image, { get_state: state })], ctx);
-      const inspect = async (state: string) =>
-        (await inspectStates([{ target: image, state }], ctx))[0];
-
-      await createRoots([image], ctx);
-      await writePattern(active, 0xb0, '1M', '1M');
-      await set('base', 'kbase');
-      await writePattern(active, 0x01);
-      await set('main', 'k0');
-      const pattern = new Map<string, number>([['k0', 0x01]]);
-      await get('base');
-      await writePattern(active, 0x02);
-      const windows = await harness.measure(
-        withParams(image, { set_state: 'calibrate' }),
-        ctx,
-        pool,
-      );
-
-      const tally: KillTally = { beforeChange: 0, incomplete: 0, completed: 0 };
-      for (let i = 1; i <= KILL_ITERATIONS; i++) {
-        const mode = (['new', 'commit', 'sibling'] as const)[i % 3];
-        const key = `k${i}`;
-        const p = 0x10 + i;
-        pattern.set(key, p);
-        const state = mode === 'new' ? `n${i}` : 'main';
-        const before = await inspect(state);
-        if (mode === 'commit' && before?.trust === 'manifest') await get('main');
+    await harness.killSets({
+      target: image,
+      ctx,
+      recordDir: pool,
+      windows,
+      stateOf: (i) => (mode(i) === 'new' ? `n${i}` : 'main'),
+      async prepare({ i, key, state }) {
+        pattern.set(key, 0x10 + i);
+        const main = await inspectOne(image, state, ctx);
+        if (mode(i) === 'commit' && main?.trust === 'manifest') await get('main');
         else await get('base');
-        await writePattern(active, p);
-
-        await harness.kill(withParams(image, { set_state: state }), ctx, key, pool, windows, i);
-        const seen = await inspect(state);
-        harness.expectNothingHalfTrusted(
-          seen,
-          before?.trust === 'manifest' ? before.manifest?.key : undefined,
-          key,
-          tally,
-        );
+        await writePattern(active, 0x10 + i);
+      },
+      async afterKill({ state }, seen) {
         if (seen?.trust === 'manifest') {
-          expect(
-            await hasPattern(
-              join(pool, `${state}.qcow2`),
-              pattern.get(seen.manifest?.key ?? '') ?? -1,
-            ),
-          ).toBe(true);
+          const file = join(pool, `${state}.qcow2`);
+          expect(await hasPattern(file, pattern.get(seen.manifest?.key ?? '') ?? -1)).toBe(true);
         }
-
-        await harness.recoverAll([image], ctx);
+      },
+      async afterRecovery({ i }) {
         // The image never loses what was written into it, wherever the kill fell.
-        expect(await hasPattern(active, p)).toBe(true);
+        expect(await hasPattern(active, 0x10 + i)).toBe(true);
         expect(await hasPattern(active, 0xb0, '1M', '1M')).toBe(true);
         expect((await checkImage(active, { forceShare: true })).status).toBe('clean');
-        const after = await inspect(state);
-        expect(['manifest', 'missing']).toContain(after?.trust);
         expect((await readdir(pool)).filter((f) => f.startsWith('.'))).toEqual([]);
-
-        await set(state, key);
-        const rebuilt = await inspect(state);
-        expect(rebuilt).toMatchObject({ trust: 'manifest', manifest: { key } });
-        expect(await hasPattern(join(pool, `${state}.qcow2`), p)).toBe(true);
-        expect((await checkImage(join(pool, `${state}.qcow2`), { forceShare: true })).status).toBe(
-          'clean',
-        );
-      }
-      // The kills fell before, inside and after the write (on any normal machine).
-      expect(tally.beforeChange + tally.incomplete + tally.completed).toBe(KILL_ITERATIONS);
-      expect(tally.incomplete).toBeGreaterThan(0);
-    },
-    KILL_TIMEOUT_MS,
-  );
-});
+      },
+      async afterRebuild({ i, state }) {
+        const file = join(pool, `${state}.qcow2`);
+        expect(await hasPattern(file, 0x10 + i)).toBe(true);
+        expect((await checkImage(file, { forceShare: true })).status).toBe('clean');
+      },
+    });
+  },
+);
