@@ -77,6 +77,8 @@ export const STATE_ERROR_CODES = [
   'STATE_MISSING',
   /** The operation would break a chain of states or overwrite what a policy protects. */
   'STATE_REFUSED',
+  /** A vm state was saved on other hardware (memory, CPUs, devices) than the vm has now. */
+  'STATE_HARDWARE_MISMATCH',
   /** A backend name that does not exist, or a backend that cannot handle the request. */
   'STATE_BAD_BACKEND',
   /**

@@ -56,6 +56,9 @@ export const ORCHESTRATION_PARAMS: readonly string[] = [
   // Where the active image lives: internal states move with it, external ones do not care.
   '/^image_name(_.*)?$/',
   '/^raw_image_dir(_.*)?$/',
+  // How to reach a running guest and how long to wait for it: not what a state holds.
+  '/^guest_(access|username|password|ssh_key|forwards|boot_timeout|shutdown_timeout|shutdown_command)(_.*)?$/',
+  '/^(login|password|shell)_prompt(_.*)?$/',
   // Scheduling, logging and selection.
   'jobs',
   'max_tries',

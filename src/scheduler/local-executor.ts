@@ -286,13 +286,29 @@ export class LocalExecutor implements NodeWork {
         };
         env[`CARTOGRAPH_IMAGE_${envName(vm.name)}_${envName(image.name)}`] = path;
       }
-      if (running !== undefined) env[`CARTOGRAPH_QMP_${envName(vm.name)}`] = running.qmpSocket;
+      if (running !== undefined) {
+        const name = envName(vm.name);
+        env[`CARTOGRAPH_QMP_${name}`] = running.qmpSocket;
+        env[`CARTOGRAPH_SERIAL_${name}`] = running.serialSocket;
+        env[`CARTOGRAPH_AGENT_${name}`] = running.agentSocket;
+        for (const forward of Object.values(running.forwards).flat()) {
+          env[`CARTOGRAPH_PORT_${name}_${forward.guestPort}`] = String(forward.hostPort);
+        }
+      }
       objects[vm.id] = {
         vm: vm.name,
         variant: vm.variant,
         params: dictToJson(new Map(target.params.entries())),
         images,
-        ...(running === undefined ? {} : { qmp: running.qmpSocket }),
+        ...(running === undefined
+          ? {}
+          : {
+              qmp: running.qmpSocket,
+              serial: running.serialSocket,
+              agent: running.agentSocket,
+              console: running.consoleLog,
+              forwards: running.forwards,
+            }),
       };
     }
     const first = targets[0];

@@ -188,13 +188,12 @@ async function perform(
       const shown = await states.showStates(targets.all, ctx);
       const text = shown
         .map((s) => {
-          const root = s.root
-            ? s.kind === 'vms'
-              ? ' (running)'
-              : ''
-            : s.kind === 'images'
-              ? ' (no image)'
-              : '';
+          const root =
+            s.running !== undefined
+              ? ` (running, pid ${s.running.pid}${portsText(s.running.forwards)})`
+              : !s.root && s.kind === 'images'
+                ? ' (no image)'
+                : '';
           // Only what `run` will not use is marked; `--json` gives every state's trust.
           const names = s.states
             .map((x) => (x.trust === 'incomplete' ? `${x.name} (incomplete)` : x.name))
@@ -242,4 +241,14 @@ async function perform(
       }
       return done(results);
   }
+}
+
+/** `, ports 22→40123 8080→40124`: where the host reaches the guest's forwarded ports. */
+function portsText(
+  forwards: Readonly<Record<string, readonly { guestPort: number; hostPort: number }[]>>,
+): string {
+  const all = Object.values(forwards).flat();
+  return all.length === 0
+    ? ''
+    : `, ports ${all.map((f) => `${f.guestPort}→${f.hostPort}`).join(' ')}`;
 }

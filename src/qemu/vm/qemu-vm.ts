@@ -12,7 +12,12 @@ import {
   type VmRunPaths,
 } from './run-dir.js';
 import { type StartedVm, type StartVmOptions, startVmProcess } from './start-vm-process.js';
-import type { ResolvedVmDrive } from './vm-args.js';
+import {
+  type GuestMachine,
+  guestMachine,
+  type ResolvedVmDrive,
+  type VmPortForward,
+} from './vm-args.js';
 
 /** Options of {@link QemuVm.attach}. */
 export interface AttachVmOptions {
@@ -56,20 +61,27 @@ export class QemuVm {
   readonly command: readonly string[];
   /** Its drives, with ids and node names. */
   readonly drives: readonly ResolvedVmDrive[];
+  /** The guest-visible machine (what its vm states are bound to). */
+  readonly machine: GuestMachine;
+  /** Host ports forwarded to guest ports, by nic id. */
+  readonly forwards: Readonly<Record<string, readonly VmPortForward[]>>;
+  /** The files of its run directory (sockets, console log). */
+  readonly paths: VmRunPaths;
   /** Whether it was started to outlive its starter. */
   readonly detached: boolean;
   /** The QMP connection; closed after {@link stop} or {@link detach}. */
   readonly qmp: QmpClient;
-  readonly #paths: VmRunPaths;
   readonly #child: { unref: () => void } | undefined;
   #stopping: Promise<VmStopResult> | undefined;
 
   private constructor(init: StartedVm) {
-    this.#paths = init.paths;
+    this.paths = init.paths;
     this.runDir = init.paths.runDir;
     this.pid = init.pid;
     this.command = init.command;
     this.drives = init.drives;
+    this.machine = init.machine;
+    this.forwards = init.forwards;
     this.detached = init.detached;
     this.qmp = init.qmp;
     this.#child = init.child;
@@ -111,6 +123,9 @@ export class QemuVm {
       pid,
       command: state.command,
       drives: state.drives,
+      // A vm started by a version that did not record its machine: as far as known.
+      machine: state.machine ?? guestMachine({ drives: state.drives, memoryMiB: state.memoryMiB }),
+      forwards: state.forwards ?? {},
       detached: state.detached,
       qmp,
       child: undefined,
@@ -127,7 +142,7 @@ export class QemuVm {
 
   /** The last lines QEMU wrote to its log (stderr and stdout). */
   logTail(): Promise<string> {
-    return readLogTail(this.#paths.log);
+    return readLogTail(this.paths.log);
   }
 
   /** Saves a vm snapshot of all drives (RAM into the first) with the `snapshot-save` job. */
@@ -212,7 +227,7 @@ export class QemuVm {
       method === 'sigkill' || method === 'gone'
         ? await repairLeaks(this.drives.map((d) => d.file))
         : [];
-    await removeRunFiles(this.#paths);
+    await removeRunFiles(this.paths);
     return { method, repairs };
   }
 

@@ -1,6 +1,7 @@
 /**
- * A vm's run directory: the files cartograph keeps there (QMP socket, pid file, log, state
- * file), telling a live vm from a dead one's leftovers, and cleaning those up.
+ * A vm's run directory: the files cartograph keeps there (QMP, serial console and guest agent
+ * sockets, console log, pid file, QEMU's log, state file), telling a live vm from a dead one's
+ * leftovers, and cleaning those up.
  */
 import { readFileSync } from 'node:fs';
 import { readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { isProcessAlive } from '../../shared/index.js';
 import { tailText } from '../errors.js';
 import { type ImageRepair, type QemuCallOptions, repairLeaks } from '../img/index.js';
 import { MAX_SOCKET_PATH_BYTES } from '../unix-socket.js';
-import type { ResolvedVmDrive } from './vm-args.js';
+import type { GuestMachine, ResolvedVmDrive, VmPortForward } from './vm-args.js';
 
 /** The files of a vm's run directory. */
 export interface VmRunPaths {
@@ -18,6 +19,12 @@ export interface VmRunPaths {
   runDir: string;
   /** QMP unix socket. */
   socket: string;
+  /** The serial console's unix socket (one client at a time). */
+  serialSocket: string;
+  /** Everything the guest printed on its serial console, appended. */
+  consoleLog: string;
+  /** The guest agent channel's unix socket. */
+  agentSocket: string;
   /** Pid file QEMU writes (and keeps locked while it runs). */
   pidFile: string;
   /** QEMU's stdout and stderr. */
@@ -26,25 +33,30 @@ export interface VmRunPaths {
   stateFile: string;
 }
 
+/** The longest socket name in a run directory: what decides whether a directory is short enough. */
+export const LONGEST_RUN_SOCKET = 'serial.sock';
+
 /**
  * The paths of the files cartograph keeps in a vm's run directory. Throws `QEMU_BAD_ARGUMENT`
- * when the socket path would exceed the unix limit of 107 bytes: use a short run directory
+ * when a socket path would exceed the unix limit of 107 bytes: use a short run directory
  * (under /tmp or $XDG_RUNTIME_DIR), not one deep inside a workspace.
  */
 export function vmRunPaths(runDir: string): VmRunPaths {
   const dir = resolve(runDir);
-  const socket = join(dir, 'qmp.sock');
-  const bytes = Buffer.byteLength(socket);
+  const bytes = Buffer.byteLength(join(dir, LONGEST_RUN_SOCKET));
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     throw new QemuError(
       'QEMU_BAD_ARGUMENT',
-      `run directory ${dir} is too long for a QMP socket (${bytes} > ${MAX_SOCKET_PATH_BYTES} bytes)`,
+      `run directory ${dir} is too long for the vm's sockets (${bytes} > ${MAX_SOCKET_PATH_BYTES} bytes)`,
       { hint: 'use a shorter run directory, e.g. one made with mkdtemp under /tmp' },
     );
   }
   return {
     runDir: dir,
-    socket,
+    socket: join(dir, 'qmp.sock'),
+    serialSocket: join(dir, LONGEST_RUN_SOCKET),
+    consoleLog: join(dir, 'console.log'),
+    agentSocket: join(dir, 'qga.sock'),
     pidFile: join(dir, 'qemu.pid'),
     log: join(dir, 'qemu.log'),
     stateFile: join(dir, 'vm.json'),
@@ -56,14 +68,20 @@ export function vmRunPaths(runDir: string): VmRunPaths {
  * the vm again, prove the pid is still that vm, and repair its images if it died.
  */
 export interface VmRunState {
-  /** Format version of this file. */
-  version: 1;
+  /** Format version of this file (1: before machines and forwards were recorded). */
+  version: 1 | 2;
   /** Pid of the qemu-system process. */
   pid: number;
   /** The program and its arguments, exactly as started (compared with /proc/<pid>/cmdline). */
   command: string[];
   drives: ResolvedVmDrive[];
   memoryMiB: number;
+  /** The guest-visible machine (what a vm state saved from it is bound to). */
+  machine?: GuestMachine;
+  /** Host ports forwarded to guest ports, by nic id. */
+  forwards?: Record<string, VmPortForward[]>;
+  /** What the starter recorded with the vm for whoever finds it later (kept as it is). */
+  meta?: Record<string, unknown>;
   /** Whether it was started with `-S`. */
   paused: boolean;
   /** Whether it was started to outlive the process that started it. */
@@ -111,7 +129,7 @@ export async function readVmRunState(path: string): Promise<VmRunState | undefin
   if (
     s === null ||
     typeof s !== 'object' ||
-    s.version !== 1 ||
+    (s.version !== 1 && s.version !== 2) ||
     typeof s.pid !== 'number' ||
     !isStringArray(s.command) ||
     !Array.isArray(s.drives) ||
@@ -119,11 +137,12 @@ export async function readVmRunState(path: string): Promise<VmRunState | undefin
     typeof s.memoryMiB !== 'number' ||
     typeof s.paused !== 'boolean' ||
     typeof s.detached !== 'boolean' ||
-    typeof s.startedAt !== 'string'
+    typeof s.startedAt !== 'string' ||
+    (s.meta !== undefined && (typeof s.meta !== 'object' || s.meta === null))
   ) {
     throw new QemuError(
       'QEMU_VM',
-      `vm state file ${path} is not a cartograph vm state (version 1)`,
+      `vm state file ${path} is not a cartograph vm state (version 1 or 2)`,
     );
   }
   return s as VmRunState;
@@ -172,7 +191,15 @@ export function isVmProcess(pid: number, command: readonly string[]): boolean {
  */
 export async function removeRunFiles(paths: VmRunPaths): Promise<void> {
   // The state file goes first: without it nobody will take the directory for a live vm.
-  for (const file of [paths.stateFile, paths.socket, paths.pidFile, paths.log]) {
+  for (const file of [
+    paths.stateFile,
+    paths.socket,
+    paths.serialSocket,
+    paths.agentSocket,
+    paths.consoleLog,
+    paths.pidFile,
+    paths.log,
+  ]) {
     await rm(file, { force: true });
   }
   try {

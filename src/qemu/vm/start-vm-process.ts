@@ -1,4 +1,5 @@
 import { mkdir, open } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { execa, type StdoutStderrOption } from 'execa';
 import { QemuError } from '../../errors.js';
 import { isProcessAlive, signalProcess, waitForProcessExit } from '../../shared/index.js';
@@ -13,7 +14,15 @@ import {
   type VmRunPaths,
   writeVmRunState,
 } from './run-dir.js';
-import { buildVmArgs, type ResolvedVmDrive, type VmDrive } from './vm-args.js';
+import {
+  buildVmArgs,
+  type GuestMachine,
+  guestMachine,
+  type ResolvedVmDrive,
+  type VmDrive,
+  type VmHardware,
+  type VmPortForward,
+} from './vm-args.js';
 
 /** Options of {@link startVmProcess} (and `QemuVm.start`). */
 export interface StartVmOptions {
@@ -26,6 +35,15 @@ export interface StartVmOptions {
   drives: readonly VmDrive[];
   /** Guest RAM. Small guests make savevm/loadvm fast. @default 64 */
   memoryMiB?: number | undefined;
+  /**
+   * The rest of the hardware (accelerator, CPUs, kernel, CD-ROMs, network cards). A port
+   * forward with `hostPort` 0 gets a free port of the host's loopback interface.
+   */
+  hardware?: VmHardware | undefined;
+  /** Resume from a migration stream instead of booting (`-incoming`, e.g. `exec:cat FILE`). */
+  incoming?: string | undefined;
+  /** Recorded in the run directory's state file for whoever finds the vm later. */
+  meta?: Record<string, unknown> | undefined;
   /** Start with the CPUs stopped (`-S`, status `prelaunch`) until `cont`. @default false */
   paused?: boolean | undefined;
   /**
@@ -58,6 +76,10 @@ export interface StartedVm {
   command: readonly string[];
   /** The drives with their ids and node names. */
   drives: readonly ResolvedVmDrive[];
+  /** The guest-visible machine, as recorded in the state file. */
+  machine: GuestMachine;
+  /** Host ports forwarded to guest ports, by nic id. */
+  forwards: Record<string, VmPortForward[]>;
   /** Whether it runs in its own session, to outlive this process. */
   detached: boolean;
   /** The connected QMP client (capabilities negotiated). */
@@ -81,28 +103,82 @@ async function terminate(pid: number): Promise<boolean> {
   return true;
 }
 
+/** A port of the host's loopback interface that nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** The hardware with a free host port for every forward that asks for one (`hostPort` 0). */
+async function withHostPorts(hardware: VmHardware | undefined): Promise<VmHardware | undefined> {
+  if (hardware?.nics === undefined) return hardware;
+  const nics = [];
+  for (const nic of hardware.nics) {
+    const forwards: VmPortForward[] = [];
+    for (const f of nic.forwards ?? []) {
+      forwards.push({ ...f, hostPort: f.hostPort === 0 ? await freePort() : f.hostPort });
+    }
+    nics.push({ ...nic, forwards });
+  }
+  return { ...hardware, nics };
+}
+
+// A free port can be taken by someone else between our check and QEMU's bind.
+const PORT_RACE = /Could not set up host forwarding rule/;
+const PORT_ATTEMPTS = 3;
+
 /**
  * Starts `qemu-system-x86_64` for a vm and connects to its QMP monitor. A vm that dies while
  * starting fails with the tail of its log: `QEMU_IMAGE_LOCKED` / `QEMU_IMAGE_MISSING` when the
  * log says so, else `QEMU_VM`; one whose QMP does not come up in time is killed
  * (`QEMU_TIMEOUT`). A run directory that still describes a running vm is refused (`QEMU_VM`);
- * a stale one is cleaned first. Nothing is left behind when the start fails.
+ * a stale one is cleaned first. Nothing is left behind when the start fails. Forwarded host
+ * ports chosen here are chosen again when another process took one first.
  */
 export async function startVmProcess(options: StartVmOptions): Promise<StartedVm> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      const raced = error instanceof QemuCommandError && PORT_RACE.test(error.stderrTail);
+      const chosen = options.hardware?.nics?.some((n) => n.forwards?.some((f) => f.hostPort === 0));
+      if (!raced || chosen !== true || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startOnce(options: StartVmOptions): Promise<StartedVm> {
   const paths = vmRunPaths(options.runDir);
   const binary = options.binary ?? DEFAULT_BINARY;
   const detached = options.detached ?? false;
   const memoryMiB = options.memoryMiB ?? 64;
   const paused = options.paused ?? false;
+  const hardware = await withHostPorts(options.hardware);
   const { args, drives } = buildVmArgs({
     drives: options.drives,
     memoryMiB,
+    hardware,
     qmpSocket: paths.socket,
     pidFile: paths.pidFile,
+    serial: { socket: paths.serialSocket, log: paths.consoleLog },
+    agentSocket: paths.agentSocket,
     paused,
     name: options.name,
+    incoming: options.incoming,
     extraArgs: options.extraArgs,
   });
+  const machine = guestMachine({ drives, memoryMiB, hardware });
+  const forwards = Object.fromEntries(
+    (hardware?.nics ?? []).map((n) => [n.id, [...(n.forwards ?? [])]]),
+  );
   const command = [binary, ...args];
   const shown = formatCommandLine(command);
   const userAborted = (): boolean => options.signal?.aborted === true;
@@ -159,11 +235,14 @@ export async function startVmProcess(options: StartVmOptions): Promise<StartedVm
     options.signal === undefined ? died.signal : AbortSignal.any([died.signal, options.signal]);
   try {
     await writeVmRunState(paths.stateFile, {
-      version: 1,
+      version: 2,
       pid,
       command,
       drives,
       memoryMiB,
+      machine,
+      forwards,
+      ...(options.meta === undefined ? {} : { meta: options.meta }),
       paused,
       detached,
       startedAt: new Date().toISOString(),
@@ -173,7 +252,7 @@ export async function startVmProcess(options: StartVmOptions): Promise<StartedVm
       commandTimeoutMs: options.commandTimeoutMs,
       signal,
     });
-    return { paths, pid, command, drives, detached, qmp, child: subprocess };
+    return { paths, pid, command, drives, machine, forwards, detached, qmp, child: subprocess };
   } catch (error) {
     // After a timeout or an abort the vm may be alive and well, and we end it. Otherwise (the
     // monitor closed on us, the process exited) it is dying by itself and its log says why.

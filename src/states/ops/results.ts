@@ -110,6 +110,16 @@ export interface ShowResult {
   readonly backend: BackendName;
   /** Whether its root is there: the image exists, or the vm runs. */
   readonly root: boolean;
+  /** A vm that runs: its pid, run directory, console and agent sockets and forwarded ports. */
+  readonly running?: {
+    readonly pid: number;
+    readonly runDir: string;
+    readonly serialSocket: string;
+    readonly agentSocket: string;
+    readonly consoleLog: string;
+    /** Host ports forwarded to guest ports, by nic id. */
+    readonly forwards: Readonly<Record<string, readonly { guestPort: number; hostPort: number }[]>>;
+  };
   /**
    * Its states (roots not included), sorted by name, each with how far `run` trusts it
    * (`incomplete`: an interrupted write left it; the next write to the object discards it).

@@ -37,7 +37,11 @@ export async function showStates(
     targets.map((target, i) =>
       limit(async (): Promise<ShowResult> => {
         const backend = backends[i] ?? backendFor(target);
-        const [root, found] = await Promise.all([rootPresent(target, rctx), backend.show(rctx)]);
+        const [root, found, vm] = await Promise.all([
+          rootPresent(target, rctx),
+          backend.show(rctx),
+          target.kind === 'vms' ? locateVm(target.vmId, rctx) : undefined,
+        ]);
         const states = await Promise.all(
           [...found]
             .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -46,7 +50,27 @@ export async function showStates(
               trust: (await inspectState(target, s.name, backend, rctx)).trust,
             })),
         );
-        return { target: target.id, kind: target.kind, backend: backend.name, root, states };
+        const running =
+          vm === undefined
+            ? {}
+            : {
+                running: {
+                  pid: vm.pid,
+                  runDir: vm.runDir,
+                  serialSocket: vm.serialSocket,
+                  agentSocket: vm.agentSocket,
+                  consoleLog: vm.consoleLog,
+                  forwards: vm.forwards,
+                },
+              };
+        return {
+          target: target.id,
+          kind: target.kind,
+          backend: backend.name,
+          root,
+          states,
+          ...running,
+        };
       }),
     ),
   );

@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import { readFile, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SnapshotInfo } from '../../qemu/index.js';
+import type { GuestMachine, SnapshotInfo } from '../../qemu/index.js';
 import { type BackendName, internalImageBytes, internalSnapshotOf } from '../backends/index.js';
 import type { ResolvedContext } from '../ops/index.js';
 import { poolDir, recordDirOf, stateNamesIn } from '../pool/index.js';
 import type { StateTarget } from '../target.js';
+import { locateVm } from '../vms/index.js';
 import { stateRecord } from './marker.js';
 
 let version: string | undefined;
@@ -85,9 +86,27 @@ export interface StateManifest extends StateManifestInput {
     readonly dateSec: number;
     readonly dateNsec: number;
   };
+  /**
+   * Vm states: the guest-visible machine the vm ran when the state was saved (memory, CPUs,
+   * machine type, devices). QEMU loads a state only into the same machine, so a get compares
+   * it first and names what differs.
+   */
+  readonly machine?: GuestMachine;
 }
 
 const BACKENDS: readonly BackendName[] = ['qcow2', 'qcow2ext', 'qcow2vt'];
+
+/** Whether a manifest's `machine` field is a machine description. */
+function isGuestMachine(value: unknown): value is GuestMachine {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return (
+    ['machine', 'accel', 'cpu'].every((k) => typeof m[k] === 'string') &&
+    ['smp', 'memoryMiB', 'disks', 'cdroms'].every((k) => typeof m[k] === 'number') &&
+    Array.isArray(m.nics) &&
+    m.nics.every((n) => typeof n === 'string')
+  );
+}
 
 /**
  * Checks that a parsed JSON value is a manifest of format 1; resolves with the manifest, or
@@ -135,6 +154,9 @@ export function parseManifest(
     ) {
       return { problem: '"snapshot" is not a snapshot description' };
     }
+  }
+  if (v.machine !== undefined && !isGuestMachine(v.machine)) {
+    return { problem: '"machine" is not a machine description' };
   }
   return { manifest: value as StateManifest };
 }
@@ -225,6 +247,7 @@ export async function buildManifest(
       snapshot = { id: found.id, dateSec: found.dateSec, dateNsec: found.dateNsec };
     }
   }
+  const machine = target.kind === 'vms' ? (await locateVm(target.vmId, ctx))?.machine : undefined;
   return {
     format: 1,
     cartograph: cartographVersion(),
@@ -238,6 +261,7 @@ export async function buildManifest(
     parents: { ...input.parents },
     ...(input.inputs === undefined ? {} : { inputs: input.inputs }),
     ...(snapshot === undefined ? {} : { snapshot }),
+    ...(machine === undefined ? {} : { machine }),
   };
 }
 

@@ -7,7 +7,16 @@ import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StateError } from '../../errors.js';
-import { cleanStaleRunDir, findRunningVm, MAX_SOCKET_PATH_BYTES } from '../../qemu/index.js';
+import {
+  cleanStaleRunDir,
+  findRunningVm,
+  type GuestMachine,
+  guestMachine,
+  LONGEST_RUN_SOCKET,
+  MAX_SOCKET_PATH_BYTES,
+  type VmPortForward,
+  type VmRunPaths,
+} from '../../qemu/index.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
 import type { StateTarget, VmTarget } from '../target.js';
 
@@ -20,8 +29,45 @@ export interface RunningVm {
   readonly runDir: string;
   /** The QMP unix socket (for `CARTOGRAPH_QMP_<VM>`); QEMU serves one client at a time. */
   readonly qmpSocket: string;
+  /** The serial console's socket, its log, and the guest agent's socket. */
+  readonly serialSocket: string;
+  readonly consoleLog: string;
+  readonly agentSocket: string;
   /** The images it runs with (absolute paths), in drive order. */
   readonly images: readonly string[];
+  /** The guest-visible machine it runs (what a vm state saved from it is bound to). */
+  readonly machine: GuestMachine;
+  /** Host ports forwarded to guest ports, by nic id. */
+  readonly forwards: Readonly<Record<string, readonly VmPortForward[]>>;
+  /** What the starter recorded with it (how to reach and shut down its guest). */
+  readonly meta: Readonly<Record<string, unknown>>;
+}
+
+/** The running vm's description from what its run directory says. */
+export function runningVm(
+  vmId: string,
+  pid: number,
+  paths: VmRunPaths,
+  found: {
+    drives: readonly { file: string }[];
+    machine: GuestMachine;
+    forwards: Readonly<Record<string, readonly VmPortForward[]>>;
+    meta?: Readonly<Record<string, unknown>> | undefined;
+  },
+): RunningVm {
+  return {
+    vmId,
+    pid,
+    runDir: paths.runDir,
+    qmpSocket: paths.socket,
+    serialSocket: paths.serialSocket,
+    consoleLog: paths.consoleLog,
+    agentSocket: paths.agentSocket,
+    images: found.drives.map((d) => d.file),
+    machine: found.machine,
+    forwards: found.forwards,
+    meta: found.meta ?? {},
+  };
 }
 
 /** Where a vm's run directory is. */
@@ -30,14 +76,14 @@ export interface VmRunDir {
   readonly dir: string;
   /** `<runDir>/<vm id>`, the directory asked for. */
   readonly wanted: string;
-  /** Whether `wanted` was too long for a QMP socket and `dir` is the short fallback. */
+  /** Whether `wanted` was too long for its sockets and `dir` is the short fallback. */
   readonly fallback: boolean;
 }
 
-const SOCKET = 'qmp.sock';
+const SOCKET = LONGEST_RUN_SOCKET;
 
 /**
- * The run directory of vm `vmId` under `runDir` (absolute). When `<dir>/qmp.sock` would pass
+ * The run directory of vm `vmId` under `runDir` (absolute). When its longest socket would pass
  * the 107-byte limit of unix socket paths, a short directory under the system temp directory
  * is used instead, named by a hash of the wanted path: every process computes the same one,
  * so a vm booted by one command is found by the next.
@@ -59,7 +105,7 @@ export function vmRunDir(runDir: string, vmId: string): VmRunDir {
 
 /**
  * The run directory a vm will be started in. For a short fallback directory (the wanted one is
- * too long for a QMP socket) its parent under the shared temp directory must be ours and
+ * too long for its sockets) its parent under the shared temp directory must be ours and
  * private, the choice is recorded in `<runDir>/<vm id>.run-dir`, and an event says so.
  */
 export async function prepareRunDir(vmId: string, ctx: ResolvedContext): Promise<string> {
@@ -105,13 +151,12 @@ export async function locateVm(vmId: string, ctx: ResolvedContext): Promise<Runn
       return undefined;
     }
     case 'running':
-      return {
-        vmId,
-        pid: found.pid,
-        runDir: found.paths.runDir,
-        qmpSocket: found.paths.socket,
-        images: found.state.drives.map((d) => d.file),
-      };
+      return runningVm(vmId, found.pid, found.paths, {
+        drives: found.state.drives,
+        machine: found.state.machine ?? guestMachine(found.state),
+        forwards: found.state.forwards ?? {},
+        meta: found.state.meta,
+      });
   }
 }
 

@@ -10,7 +10,8 @@ import { lockKeys, withObjectLocks } from '../locks/index.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
 import { imageFormatOf, imagePath } from '../pool/index.js';
 import type { StateTarget, VmTarget } from '../target.js';
-import { locateVm, prepareRunDir, type RunningVm } from './run-dirs.js';
+import { vmHardware } from './hardware.js';
+import { locateVm, prepareRunDir, type RunningVm, runningVm } from './run-dirs.js';
 
 /**
  * Runs `fn` with a QMP connection to a running vm and lets go of it afterwards (QEMU serves
@@ -29,13 +30,11 @@ export async function withVm<T>(
   }
 }
 
-/** Guest RAM when `mem` is not set: small guests make savevm/loadvm fast. */
-const DEFAULT_MEM_MIB = 64;
-
 /**
- * Boots a vm (TCG, headless, `mem` MiB, every image attached as a qcow2 virtio drive) detached
- * from this process, so that it keeps running until something stops it; a later process finds
- * it through its run directory. A vm that already runs is returned as it is.
+ * Boots a vm with the hardware its params describe (see `vmHardware`; every image attached as
+ * a qcow2 virtio drive, a serial console and a guest agent channel in its run directory)
+ * detached from this process, so that it keeps running until something stops it; a later
+ * process finds it through its run directory. A vm that already runs is returned as it is.
  */
 export async function startVm(
   target: VmTarget,
@@ -65,23 +64,22 @@ export async function startVm(
     }
     drives.push({ file });
   }
+  const { memoryMiB, hardware, extraArgs } = vmHardware(target, ctx.cwd);
   const runDir = await prepareRunDir(target.vmId, ctx);
+  const meta = {};
   const vm = await QemuVm.start({
     runDir,
     drives,
-    memoryMiB: target.params.getNumeric('mem', DEFAULT_MEM_MIB),
+    memoryMiB,
+    hardware,
+    extraArgs,
     detached: true,
     name: target.id,
+    meta,
     signal: ctx.signal,
   });
   await vm.detach();
-  const started: RunningVm = {
-    vmId: target.vmId,
-    pid: vm.pid,
-    runDir: vm.runDir,
-    qmpSocket: vm.qmp.socketPath,
-    images: vm.drives.map((d) => d.file),
-  };
+  const started = runningVm(target.vmId, vm.pid, vm.paths, { ...vm, meta });
   ctx.emit({
     type: 'vm-booted',
     target: target.id,

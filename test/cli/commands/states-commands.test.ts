@@ -99,7 +99,7 @@ describeQemu('state commands from the command line', () => {
 
     expect((await run('set', 'set_state_vms=ready')).code).toBe(0);
     expect((await run('show')).stdout).toBe(
-      'vm1-tiny/image1 [qcow2]: -\nvm1-tiny [qcow2vt] (running): ready\n',
+      `vm1-tiny/image1 [qcow2]: -\nvm1-tiny [qcow2vt] (running, pid ${running?.pid ?? '?'}): ready\n`,
     );
     expect((await run('get', 'get_state_vms=ready')).stdout).toContain('ready: restored');
     expect((await findVm(vm, ctx))?.pid).toBe(running?.pid);

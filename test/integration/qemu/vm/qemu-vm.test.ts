@@ -55,16 +55,26 @@ describeQemu('QemuVm: start and stop qemu-system-x86_64', () => {
       running: false,
     });
     expect(vm.drives).toEqual([{ file: image, id: 'drv0', nodeName: 'disk0' }]);
-    expect((await readdir(runDir)).sort()).toEqual(['qemu.log', 'qemu.pid', 'qmp.sock', 'vm.json']);
+    expect((await readdir(runDir)).sort()).toEqual([
+      'console.log',
+      'qemu.log',
+      'qemu.pid',
+      'qga.sock',
+      'qmp.sock',
+      'serial.sock',
+      'vm.json',
+    ]);
     expect(Number((await readFile(join(runDir, 'qemu.pid'), 'utf8')).trim())).toBe(vm.pid);
     const state = JSON.parse(await readFile(join(runDir, 'vm.json'), 'utf8')) as Record<
       string,
       unknown
     >;
     expect(state).toMatchObject({
-      version: 1,
+      version: 2,
       pid: vm.pid,
       memoryMiB: 64,
+      machine: { machine: 'pc', accel: 'tcg', memoryMiB: 64, disks: 1, nics: [] },
+      forwards: {},
       paused: true,
       detached: false,
     });

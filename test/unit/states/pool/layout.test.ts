@@ -51,11 +51,11 @@ describe('paths of images, pools and run directories', () => {
     const a = vmRunDir(long, 'vm1');
     expect(a.fallback).toBe(true);
     expect(a.wanted).toBe(`${long}/vm1`);
-    expect(Buffer.byteLength(`${a.dir}/qmp.sock`)).toBeLessThanOrEqual(MAX_SOCKET_PATH_BYTES);
+    expect(Buffer.byteLength(`${a.dir}/serial.sock`)).toBeLessThanOrEqual(MAX_SOCKET_PATH_BYTES);
     expect(vmRunDir(long, 'vm1')).toEqual(a);
     expect(vmRunDir(long, 'vm2').dir).not.toBe(a.dir);
-    // Exactly at the limit is still fine.
-    const edge = `/${'y'.repeat(MAX_SOCKET_PATH_BYTES - '/vm1/qmp.sock'.length - 1)}`;
+    // Exactly at the limit (of the longest socket, the serial console's) is still fine.
+    const edge = `/${'y'.repeat(MAX_SOCKET_PATH_BYTES - '/vm1/serial.sock'.length - 1)}`;
     expect(vmRunDir(edge, 'vm1').fallback).toBe(false);
     expect(vmRunDir(`${edge}y`, 'vm1').fallback).toBe(true);
   });
