@@ -46,6 +46,13 @@ export const CONFIG_ERROR_CODES = [
   'CFG_BAD_VALUE',
   /** A required parameter is missing. */
   'CFG_MISSING_PARAM',
+  /**
+   * A path parameter that cannot work: a file where a directory must be (or the reverse), a
+   * name or path beyond the system's limits (NAME_MAX, PATH_MAX), a NUL byte. Found at load.
+   */
+  'CFG_BAD_PATH',
+  /** Several problems found at once in a suite; each is reported with its own code. */
+  'CFG_PROBLEMS',
 ] as const;
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
@@ -161,6 +168,30 @@ export const RUN_ERROR_CODES = [
 ] as const;
 export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
 
+/**
+ * Codes of file-system failures while cartograph works (not bugs): each error names the path
+ * and, where it is known, the parameter the path comes from.
+ */
+export const FS_ERROR_CODES = [
+  /** No space left (ENOSPC), a quota (EDQUOT) or a file size limit (EFBIG) reached. */
+  'FS_NO_SPACE',
+  /** The file system is mounted read-only (EROFS). */
+  'FS_READ_ONLY',
+  /** Permission denied (EACCES, EPERM). */
+  'FS_NO_ACCESS',
+  /** A file stands where a directory must be (ENOTDIR), or a directory where a file must be. */
+  'FS_NOT_DIRECTORY',
+  /** A file name or path beyond the system's limits (ENAMETOOLONG). */
+  'FS_NAME_TOO_LONG',
+  /** Too many open files, in this process (EMFILE) or the system (ENFILE). */
+  'FS_TOO_MANY_FILES',
+  /** A directory or file that must be there is not (ENOENT), e.g. a base directory removed. */
+  'FS_MISSING',
+  /** Any other failure of the file system (EIO, ELOOP, …); the message quotes the system's. */
+  'FS_FAILED',
+] as const;
+export type FsErrorCode = (typeof FS_ERROR_CODES)[number];
+
 export type ErrorCode =
   | ConfigErrorCode
   | UsageErrorCode
@@ -169,6 +200,7 @@ export type ErrorCode =
   | QemuErrorCode
   | RunErrorCode
   | GuestErrorCode
+  | FsErrorCode
   | 'INTERNAL';
 
 /** Options shared by every cartograph error. */
@@ -212,6 +244,19 @@ export class CartographError<C extends ErrorCode = ErrorCode> extends Error {
 /** A config (Cartesian or YAML) is wrong. */
 export class ConfigError extends CartographError<ConfigErrorCode> {}
 
+/**
+ * Several problems found at once in a suite (`CFG_PROBLEMS`): each of `problems` keeps its own
+ * code and place, and the CLI prints them one by one before this summary.
+ */
+export class ConfigProblems extends ConfigError {
+  readonly problems: readonly CartographError[];
+
+  constructor(problems: readonly CartographError[]) {
+    super('CFG_PROBLEMS', `${problems.length} problems in the configs; nothing was done`);
+    this.problems = problems;
+  }
+}
+
 /** The command line is wrong. */
 export class UsageError extends CartographError<UsageErrorCode> {}
 
@@ -229,6 +274,19 @@ export class GuestError extends CartographError<GuestErrorCode> {}
 
 /** A node failed while a run executed it. */
 export class RunError extends CartographError<RunErrorCode> {}
+
+/** A file-system operation failed; `path` is the file or directory it was about. */
+export class FileSystemError extends CartographError<FsErrorCode> {
+  constructor(
+    code: FsErrorCode,
+    message: string,
+    /** The file or directory the failed operation was about. */
+    readonly path: string,
+    options: CartographErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
 
 /** Marks a code path that the type system proves unreachable. */
 export function unreachable(value: never, what = 'value'): never {

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The work of the bundled example suite's nodes. cartograph runs it with CARTOGRAPH_PARAMS
-// (a JSON file with the node's and its objects' params) and image paths in the environment.
+// The work of the bundled suite's disk-only chain (vm2). cartograph runs it with
+// CARTOGRAPH_PARAMS (a JSON file with the node's and its objects' params) and image paths in
+// the environment.
 // Each setup step writes its own byte pattern at its own offset of every image it gets; the
 // tests read all of them back, so a test passes only on a disk built by the whole chain.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 
 const STEPS = ['install', 'customize', 'ready'];
 const MiB = 1024 * 1024;
@@ -49,50 +49,15 @@ function write(step) {
   }
 }
 
-function verify(shared) {
+function verify() {
   for (const image of images()) {
     for (const step of STEPS) {
       const p = pattern(image, step);
       const offset = STEPS.indexOf(step) * MiB;
-      // -U reads an image a running vm holds.
-      io(image.path, `read -q -P ${p} ${offset} 1M`, '-r', ...(shared ? ['-U'] : []));
+      io(image.path, `read -q -P ${p} ${offset} 1M`, '-r');
     }
     console.log(`${image.id}: install, customize and ready data are all there`);
   }
-}
-
-/** Asks the vm over QMP whether it runs. */
-function queryStatus(socket) {
-  return new Promise((resolve, reject) => {
-    const s = connect(socket);
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d;
-      for (;;) {
-        const nl = buf.indexOf('\n');
-        if (nl < 0) return;
-        const msg = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (msg.QMP) s.write('{"execute":"qmp_capabilities"}\n');
-        else if (msg.return !== undefined && Object.keys(msg.return).length === 0 && !msg.done) {
-          s.write('{"execute":"query-status"}\n');
-          msg.done = true;
-        } else if (msg.return?.status !== undefined) {
-          s.end();
-          resolve(msg.return.status);
-        }
-      }
-    });
-    s.on('error', reject);
-  });
-}
-
-async function running() {
-  const socket = process.env.CARTOGRAPH_QMP_VM1;
-  if (socket === undefined) throw new Error('vm1 is not running');
-  const status = await queryStatus(socket);
-  console.log(`vm1 status: ${status}`);
-  if (status !== 'running' && status !== 'paused') throw new Error(`vm1 is ${status}`);
 }
 
 switch (what) {
@@ -101,15 +66,8 @@ switch (what) {
   case 'ready':
     write(what);
     break;
-  case 'running':
-    await running();
-    break;
   case 'verify':
-    verify(false);
-    break;
-  case 'verify-running':
-    await running();
-    verify(true);
+    verify();
     break;
   default:
     throw new Error(`unknown step ${what}`);

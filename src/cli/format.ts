@@ -82,6 +82,8 @@ export function formatStateEvent(e: StateEvent): string | undefined {
       return `${e.target}: removed ${e.image}`;
     case 'vm-booted':
       return `${e.target}: booted (pid ${e.pid}, QMP ${e.qmpSocket})`;
+    case 'guest-ready':
+      return `${e.target}: guest answers (${e.access === 'agent' ? 'guest agent' : 'serial console'})`;
     case 'vm-stopped':
       return `${e.target}: stopped (${e.method}): ${e.reason}`;
     case 'vm-stale-cleaned':

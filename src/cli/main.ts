@@ -2,8 +2,9 @@
  * The command line: `main(argv, io)` returns the exit code and never calls process.exit, so
  * tests run it in-process. Subcommands are loaded on demand to keep start-up fast.
  */
-import { CartographError, ConfigError, GraphError, UsageError } from '../errors.js';
+import { CartographError, ConfigError, GraphError, StateError, UsageError } from '../errors.js';
 import { formatDiagnostic } from '../report/index.js';
+import { fileSystemError } from '../shared/index.js';
 
 /** Writes text to a stream and waits until it has been handed to the system. */
 export async function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
@@ -55,6 +56,11 @@ commands:
   create | clean           make / remove the images (image_size or raw_image)
   convert                  convert raw_image into a compressed qcow2 image
   boot | shutdown          start the vms (left running) / stop them cleanly
+  exec -- COMMAND [ARG...] run a command in the guest of a running vm
+  copy SRC :DEST | :SRC DEST
+                           copy a file into / out of the guest of a running vm
+  console                  attach the terminal to a running vm's serial console
+  build-guest --out FILE   build a small Linux guest disk from Debian packages
   verify [--repair]        check the kept states (qcow2, chains, manifests); repair what is safe
   gc [--max-size SIZE]     remove states no node sets, interrupted ones, least recently used
 
@@ -85,6 +91,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   graph: async () => (await import('./commands/graph-command.js')).graphCommand,
   verify: async () => (await import('./commands/maintenance-commands.js')).verifyCommand,
   gc: async () => (await import('./commands/maintenance-commands.js')).gcCommand,
+  exec: async () => (await import('./commands/guest-commands.js')).execCommand,
+  copy: async () => (await import('./commands/guest-commands.js')).copyCommand,
+  console: async () => (await import('./commands/guest-commands.js')).consoleCommand,
+  'build-guest': async () => (await import('./commands/build-guest-command.js')).buildGuestCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -126,12 +136,22 @@ async function reportError(e: unknown, command: string, io: CliIo): Promise<numb
     );
     return EXIT.usage;
   }
-  await writeAll(io.stderr, formatDiagnostic(e));
+  // A failed system call (a full disk, a read-only pool …) is not a bug: say what and where.
+  const error = fileSystemError(e) ?? e;
+  await writeAll(io.stderr, formatDiagnostic(error));
   // A wrong config, graph or command line is the user's to fix: exit code 2.
-  if (e instanceof ConfigError || e instanceof GraphError) return EXIT.usage;
-  if (e instanceof CartographError && e.code !== 'INTERNAL') return EXIT.failed;
+  if (error instanceof ConfigError || error instanceof GraphError) return EXIT.usage;
+  if (error instanceof StateError && CONFIG_STATE_CODES.has(error.code)) return EXIT.usage;
+  if (error instanceof CartographError && error.code !== 'INTERNAL') return EXIT.failed;
   return EXIT.internal;
 }
+
+/** State errors that are config problems (docs/errors.md): exit code 2 like config errors. */
+const CONFIG_STATE_CODES: ReadonlySet<string> = new Set([
+  'STATE_BAD_NAME',
+  'STATE_BAD_POLICY',
+  'STATE_BAD_BACKEND',
+]);
 
 function isParseArgsError(e: unknown): e is Error {
   return e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS');

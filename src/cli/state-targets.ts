@@ -6,6 +6,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { type BoundNode, loadObjects, type NodeGraph } from '../graph/index.js';
 import { nodeTargets, vmTargetOf } from '../scheduler/index.js';
 import type { ImageTarget, StateTarget, VmTarget } from '../states/index.js';
+import { checkObjects, distinctProblems, problemsError } from './suite-check/index.js';
 import type { LoadedGraph } from './suite.js';
 
 /** The `KEY=VALUE` tokens of a state command, sorted by what they do. */
@@ -79,6 +80,9 @@ export function stateTargets(file: string, cwd: string, tokens: StateTokens): St
     only: tokens.only,
     no: tokens.no,
   });
+  // Every parameter an operation would read, checked before any runs (as run and plan do).
+  const problems = checkObjects(objects, { cwd });
+  if (problems.length > 0) throw problemsError(distinctProblems(problems));
   const vms: VmTarget[] = [];
   const images: ImageTarget[] = [];
   const all: (ImageTarget | VmTarget)[] = [];

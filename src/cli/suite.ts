@@ -3,7 +3,7 @@
  * config files, into the graph.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { ConfigError, UsageError } from '../errors.js';
+import { CartographError, ConfigError, UsageError } from '../errors.js';
 import {
   buildGraph,
   loadNodes,
@@ -14,6 +14,7 @@ import {
   type ObjectSet,
 } from '../graph/index.js';
 import { type Filter, filterMatches, LineError, parseFilterText } from '../parser/index.js';
+import { checkSuite, distinctProblems, problemsError } from './suite-check/index.js';
 
 /**
  * The `KEY=VALUE` tokens of run and state commands, the way avocado-i2n's command line takes
@@ -90,14 +91,17 @@ export function lockTimeoutMs(value: string | undefined): number | undefined {
 }
 
 /**
- * Shared by list, graph, plan and run: reads the objects and nodes configs with the command
- * line's tokens, picks the nodes the user asked for and builds the graph.
+ * Shared by list, graph, plan, run, verify and gc: reads the objects and nodes configs with
+ * the command line's tokens, picks the nodes the user asked for, builds the graph and checks
+ * every parameter run would read (`checkSuite`).
  */
 export interface GraphInputs {
   readonly objectsFile: string;
   readonly nodesFile: string;
   readonly cwd: string;
   readonly tokens: RunTokens;
+  /** The run directory of vms (`--run-dir`), checked with the suite when given. */
+  readonly runDir?: string | undefined;
 }
 
 export interface LoadedGraph {
@@ -106,33 +110,61 @@ export interface LoadedGraph {
   readonly graph: NodeGraph;
 }
 
+/**
+ * Loads the suite. Every problem found on the way is reported together, each with its place
+ * in the configs (`ConfigProblems` when there are several): parse errors of both configs, bad
+ * state names, then every parameter of the objects and of the graph's nodes (`checkSuite`).
+ */
 export function loadGraph(inputs: GraphInputs): LoadedGraph {
   const { tokens } = inputs;
-  const errors: ConfigError[] = [];
-  const objects = loadObjects({
-    file: inputs.objectsFile,
-    cwd: inputs.cwd,
-    assignments: tokens.assignments,
-    ...(tokens.vms === undefined ? {} : { vms: tokens.vms }),
-    only: tokens.vmOnly,
-    no: tokens.vmNo,
-  });
-  const nodes = loadNodes({
-    file: inputs.nodesFile,
-    cwd: inputs.cwd,
-    assignments: tokens.assignments,
-    onError: (e) => errors.push(e),
-  });
-  if (errors[0] !== undefined) throw errors[0];
-  const only = tokens.only.map((t) => tokenFilter('only', t));
-  const no = tokens.no.map((t) => tokenFilter('no', t));
+  const problems: CartographError[] = [];
+  const collect = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof CartographError)) throw error;
+      problems.push(error as CartographError);
+      return undefined;
+    }
+  };
+  const objects = collect(() =>
+    loadObjects({
+      file: inputs.objectsFile,
+      cwd: inputs.cwd,
+      assignments: tokens.assignments,
+      ...(tokens.vms === undefined ? {} : { vms: tokens.vms }),
+      only: tokens.vmOnly,
+      no: tokens.vmNo,
+    }),
+  );
+  const parseErrors: ConfigError[] = [];
+  const nodes = collect(() =>
+    loadNodes({
+      file: inputs.nodesFile,
+      cwd: inputs.cwd,
+      assignments: tokens.assignments,
+      onError: (e) => parseErrors.push(e),
+    }),
+  );
+  problems.push(...parseErrors);
+  const only = tokens.only.map((t) => collect(() => tokenFilter('only', t)));
+  const no = tokens.no.map((t) => collect(() => tokenFilter('no', t)));
+  if (objects === undefined || nodes === undefined || problems.length > 0) {
+    throw problemsError(problems);
+  }
   const selected = (v: NodeVariant): boolean => {
     if (only.length === 0 && no.length === 0) return !setsStates(v);
     return (
-      only.every((f) => filterMatches(f, v.labels)) && !no.some((f) => filterMatches(f, v.labels))
+      only.every((f) => f !== undefined && filterMatches(f, v.labels)) &&
+      !no.some((f) => f !== undefined && filterMatches(f, v.labels))
     );
   };
-  return { objects, nodes, graph: buildGraph({ objects, nodes, selected }) };
+  const graph = collect(() =>
+    buildGraph({ objects, nodes, selected, onError: (e) => problems.push(e) }),
+  );
+  if (graph !== undefined) problems.push(...checkSuite({ objects, nodes, graph }, inputs));
+  if (graph === undefined || problems.length > 0) throw problemsError(distinctProblems(problems));
+  return { objects, nodes, graph };
 }
 
 /** Without filters the tests are picked: the nodes that set no state. */

@@ -5,7 +5,7 @@
  * vms are bound on demand to the object variant that needs them.
  */
 import { alg, Graph } from '@dagrejs/graphlib';
-import { GraphError, type RelatedLocation } from '../errors.js';
+import { ConfigError, GraphError, type RelatedLocation } from '../errors.js';
 import { checkStateName, type Params, ROOT_STATE_NAMES } from '../params/index.js';
 import {
   type Filter,
@@ -13,12 +13,12 @@ import {
   parseFilterText,
   sourceLocation,
   type Statement,
-  type TreeNode,
 } from '../parser/index.js';
 import type { NodeSet } from './load-nodes.js';
 import type { ObjectSet } from './load-objects.js';
 import { MinHeap } from './min-heap.js';
 import type { NodeVariant } from './node-variant.js';
+import { paramOrigin, pathNodes } from './param-origin.js';
 import { imageStateParams, mergeParams, vmStateParams } from './scoped-params.js';
 import { type StateRef, stateRefKey } from './state-keys.js';
 import type { TestObject, VmObject } from './test-object.js';
@@ -59,6 +59,12 @@ export interface BuildGraphOptions {
   readonly nodes: NodeSet;
   /** The nodes the user asked for. */
   readonly selected: (variant: NodeVariant) => boolean;
+  /**
+   * Receives each state name a node gets or sets that cannot be one (`checkStateName`), with
+   * the location of its value, and the graph is built on, so that all of them are reported at
+   * once; such a graph must not be used. @default throws the first
+   */
+  readonly onError?: (error: ConfigError) => void;
 }
 
 export function buildGraph(options: BuildGraphOptions): NodeGraph {
@@ -215,12 +221,43 @@ class GraphBuilder {
       ] as const) {
         const state = params.get(op);
         if (state === undefined || state === '') continue;
-        checkStateName(state, `${op}_${type} of ${object.id} in node ${node.variant.name}`);
+        try {
+          checkStateName(state, `${op}_${type} of ${object.id} in node ${node.variant.name}`);
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          // Reported, and the graph built on as if it were good: its producers are bound too,
+          // so that their bad names are reported with it.
+          this.badState(error, node.variant, vm, op, state);
+        }
         list.push({ type, objectId: object.id, state, object, vm, params });
       }
     };
     add(vm, scoped.vm);
     for (const image of vm.images) add(image, scoped.images.get(image.name) as Params);
+  }
+
+  /** A bad state name, located in the nodes config (or the objects config), reported. */
+  private badState(
+    error: ConfigError,
+    variant: NodeVariant,
+    vm: VmObject,
+    op: string,
+    state: string,
+  ): void {
+    const { nodes, objects } = this.options;
+    const origin =
+      paramOrigin(nodes.tree, variant.labels, op, state) ??
+      (objects.tree === undefined ? undefined : paramOrigin(objects.tree, vm.labels, op, state));
+    const located =
+      origin === undefined
+        ? error
+        : new ConfigError(error.code, error.message, {
+            cause: error,
+            location: origin.location,
+            related: origin.related,
+          });
+    if (this.options.onError === undefined) throw located;
+    this.options.onError(located);
   }
 
   /** The one node that sets `request`'s state for its object. */
@@ -381,9 +418,7 @@ class GraphBuilder {
         }
       }
     };
-    walkPath(this.options.nodes.tree, variant, (n) => {
-      visit(n.content);
-    });
+    for (const n of pathNodes(this.options.nodes.tree, variant.labels)) visit(n.content);
     return out.slice(0, 8);
   }
 }
@@ -398,21 +433,4 @@ interface MutableNode extends BoundNode {
 function nodeId(variant: NodeVariant, vms: readonly VmObject[]): string {
   const base = variant.shortname === '' ? variant.name || 'node' : variant.shortname;
   return vms.length === 0 ? base : `${base}@${vms.map((v) => v.id).join(',')}`;
-}
-
-/**
- * Visits the tree nodes on the path of a node variant (those whose labels are part of its
- * name), so diagnostics can point at the statements that made it.
- */
-function walkPath(root: TreeNode, variant: NodeVariant, fn: (n: TreeNode) => void): void {
-  const names = new Set(variant.labels.map((l) => l.long));
-  const seen = new Set<TreeNode>();
-  const visit = (n: TreeNode): void => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    if (n.name.length > 0 && !n.name.every((l) => names.has(l.long))) return;
-    fn(n);
-    for (const c of n.children) visit(c);
-  };
-  visit(root);
 }

@@ -15,3 +15,9 @@ export { loadNodes, type NodeSet } from './load-nodes.js';
 export type { NodeVariant } from './node-variant.js';
 export { imageStateParams, mergeParams, vmStateParams } from './scoped-params.js';
 export type { VmObject } from './test-object.js';
+export {
+  type ParamOrigin,
+  paramOrigin,
+  type ParamOriginOptions,
+  pathNodes,
+} from './param-origin.js';

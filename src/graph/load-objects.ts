@@ -5,7 +5,8 @@
  */
 import { ConfigError } from '../errors.js';
 import { checkObjectName, Params } from '../params/index.js';
-import { CartesianConfig, type CtxLabel, makeLabel } from '../parser/index.js';
+import { CartesianConfig, type CtxLabel, makeLabel, type TreeNode } from '../parser/index.js';
+import { paramOrigin } from './param-origin.js';
 import type { ImageObject, VmObject } from './test-object.js';
 
 export interface LoadObjectsOptions {
@@ -25,6 +26,8 @@ export interface LoadObjectsOptions {
 export interface ObjectSet {
   /** The vms in the order they are listed, each with its variants. */
   readonly vms: ReadonlyMap<string, readonly VmObject[]>;
+  /** The parse tree of the objects config, to point at statements in diagnostics. */
+  readonly tree?: TreeNode;
 }
 
 export function loadObjects(options: LoadObjectsOptions): ObjectSet {
@@ -36,12 +39,28 @@ export function loadObjects(options: LoadObjectsOptions): ObjectSet {
     return cfg;
   };
   let names = options.vms;
+  let tree: TreeNode | undefined;
   if (names === undefined) {
     // The config's top-level `vms`, read from its first dict (cheap: expansion is lazy).
-    const first = parse(() => undefined)
-      .dicts()
-      .next();
+    const cfg = parse(() => undefined);
+    tree = cfg.parser.root;
+    const first = cfg.dicts().next();
     names = first.done === true ? [] : new Params(first.value).objects('vms');
+    for (const vm of names) {
+      located(
+        () => {
+          checkObjectName(vm, 'vm');
+        },
+        first.done === true
+          ? undefined
+          : {
+              tree,
+              labels: labelsOf(new Params(first.value).get('name') ?? ''),
+              key: 'vms',
+              value: vm,
+            },
+      );
+    }
   }
   if (names.length === 0) {
     throw new ConfigError('CFG_MISSING_PARAM', `${options.file} lists no vms`, {
@@ -56,6 +75,7 @@ export function loadObjects(options: LoadObjectsOptions): ObjectSet {
       for (const f of options.only?.get(vm) ?? []) c.onlyFilter(f);
       for (const f of options.no?.get(vm) ?? []) c.noFilter(f);
     });
+    tree ??= cfg.parser.root;
     const variants: VmObject[] = [];
     const ids = new Map<string, string>();
     let any = false;
@@ -79,7 +99,12 @@ export function loadObjects(options: LoadObjectsOptions): ObjectSet {
       ids.set(id, name);
       checkObjectName(id, 'object id');
       const images: ImageObject[] = params.objects('images').map((image) => {
-        checkObjectName(image, 'image');
+        located(
+          () => {
+            checkObjectName(image, 'image');
+          },
+          { tree: cfg.parser.root, labels: labelsOf(name), key: 'images', value: image },
+        );
         return {
           kind: 'images',
           name: image,
@@ -112,7 +137,29 @@ export function loadObjects(options: LoadObjectsOptions): ObjectSet {
     }
     vms.set(vm, variants);
   }
-  return { vms };
+  return tree === undefined ? { vms } : { vms, tree };
+}
+
+/** Runs a check; a config error it throws gets the location of the value it is about. */
+function located(
+  check: () => void,
+  where: { tree: TreeNode; labels: readonly CtxLabel[]; key: string; value: string } | undefined,
+): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.location !== undefined || where === undefined) {
+      throw error;
+    }
+    const origin = paramOrigin(where.tree, where.labels, where.key, where.value);
+    if (origin === undefined) throw error;
+    throw new ConfigError(error.code, error.message, {
+      cause: error,
+      location: origin.location,
+      related: origin.related,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    });
+  }
 }
 
 /** The labels of a dict name: `a.(os=b)` → a, (os=b). */

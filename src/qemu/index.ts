@@ -101,4 +101,4 @@ export {
   type VmSnapshotDrives,
 } from './qmp/index.js';
 export { isProcessAlive } from '../shared/index.js';
-export { MAX_SOCKET_PATH_BYTES } from './unix-socket.js';
+export { connectUnixSocket, MAX_SOCKET_PATH_BYTES } from './unix-socket.js';

@@ -2,7 +2,7 @@
  * Prints an error for humans: `file:line:col: message [CODE]`, the source line with a caret
  * under the column, related locations ("included from here"), and a hint.
  */
-import { CartographError } from '../errors.js';
+import { CartographError, ConfigProblems } from '../errors.js';
 import type { SourceLocation } from '../source/index.js';
 
 function where(loc: SourceLocation): string {
@@ -24,6 +24,10 @@ export function formatDiagnostic(error: unknown): string {
   if (!(error instanceof CartographError)) {
     const msg = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return `internal error: ${msg}\n`;
+  }
+  // Several problems found at once: each with its own place, then the summary.
+  if (error instanceof ConfigProblems) {
+    return error.problems.map(formatDiagnostic).join('') + `cartograph: ${error.message}\n`;
   }
   const lines: string[] = [];
   const head = `${error.message} [${error.code}]`;

@@ -6,8 +6,9 @@
  * and saves each state with a manifest of its key. The scheduler only sees the `NodeWork`
  * interface, so other executors (remote workers) can take its place.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RunError } from '../errors.js';
 import { type BoundNode, type StateKey, stateRefKey } from '../graph/index.js';
 import { Params, ROOT_STATE_NAMES } from '../params/index.js';
@@ -47,6 +48,11 @@ export interface LocalExecutorOptions {
   readonly runDir: string;
   /** Directory of the nodes config, given to commands as `CARTOGRAPH_CONFIG_DIR`. */
   readonly configDir: string;
+  /**
+   * The objects config, given to commands as `CARTOGRAPH_OBJECTS` so that `cartograph exec`
+   * and the state commands find the suite from a node's work directory.
+   */
+  readonly objectsFile?: string | undefined;
   readonly onStateEvent?: (nodeId: string, event: StateEvent) => void;
   /** The key each state would get now, by `stateRefKey`: recorded in the states' manifests. */
   readonly keys: ReadonlyMap<string, StateKey>;
@@ -234,9 +240,12 @@ export class LocalExecutor implements NodeWork {
         }
       }
     } finally {
-      // Vms started for the node do not outlive it: they would hold their images.
+      // Vms started for the node do not outlive it: they would hold their images. A node
+      // that gets or sets states leaves nothing on the disks that a state does not hold, so
+      // its vms are quit at once rather than shut down by their guests.
       if (booted.length > 0) {
-        await shutdownVms(booted, { ...ctx, signal: undefined }).catch(() => undefined);
+        const stopFor = node.gets.length > 0 || node.sets.length > 0 ? 'discard' : 'keep';
+        await shutdownVms(booted, { ...ctx, signal: undefined, stopFor }).catch(() => undefined);
       }
     }
   }
@@ -269,7 +278,15 @@ export class LocalExecutor implements NodeWork {
       CARTOGRAPH_NODE: node.id,
       CARTOGRAPH_CONFIG_DIR: this.options.configDir,
       CARTOGRAPH_ATTEMPT: String(attempt),
+      // What `cartograph exec` and the state commands need to work from the node's directory.
+      CARTOGRAPH_WORKDIR: resolve(this.options.cwd),
+      CARTOGRAPH_RUN_DIR: resolve(this.options.cwd, this.options.vmRunDir),
+      CARTOGRAPH_VM_IDS: targets.map(({ vm }) => `${vm.name}:${vm.id}`).join(' '),
+      PATH: [this.binDir(), process.env.PATH ?? ''].join(delimiter),
     };
+    if (this.options.objectsFile !== undefined) {
+      env.CARTOGRAPH_OBJECTS = resolve(this.options.cwd, this.options.objectsFile);
+    }
     const objects: Record<string, unknown> = {};
     for (const { vm, target } of targets) {
       const running = await findVm(target, {
@@ -344,6 +361,26 @@ export class LocalExecutor implements NodeWork {
       signal,
       ...(timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
     });
+  }
+
+  /**
+   * A directory with `cartograph` in it for node commands' PATH: a link to this cartograph's
+   * launcher (two levels above this module in src/, dist/ and the bundle alike), so a command
+   * calls the same version that runs it.
+   */
+  private binDir(): string {
+    const dir = join(this.options.runDir, 'bin');
+    const link = join(dir, 'cartograph');
+    if (!existsSync(link)) {
+      mkdirSync(dir, { recursive: true });
+      try {
+        symlinkSync(fileURLToPath(new URL('../../bin/cartograph.js', import.meta.url)), link);
+      } catch (error) {
+        // Another node of this run made it first.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+    return dir;
   }
 
   private targets(node: BoundNode): NodeTarget[] {

@@ -52,8 +52,21 @@ export async function readDirOrEmpty(dir: string): Promise<string[]> {
  * into place publishes the finished file atomically.
  */
 export function tempPath(dir: string, name: string): string {
-  return join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  return join(dir, tempName(name, process.pid, randomBytes(4).toString('hex')));
 }
+
+function tempName(name: string, pid: number, hex: string): string {
+  return `.${name}.${pid}.${hex}.tmp`;
+}
+
+/** The largest pid Linux hands out (`PID_MAX_LIMIT`, the ceiling of `kernel.pid_max`). */
+const PID_MAX_LIMIT = 4_194_304;
+
+/**
+ * The most bytes `tempPath` adds to a name, with the longest pid there can be: what a file name
+ * that gets a temporary twin must leave free of `NAME_MAX`.
+ */
+export const TEMP_NAME_EXTRA_BYTES = Buffer.byteLength(tempName('', PID_MAX_LIMIT, 'ffffffff'));
 
 /**
  * The pid recorded in a temporary file name made by `tempPath` for `name`
@@ -79,7 +92,7 @@ export function newToken(): string {
  * missing) is the caller's to handle.
  */
 export async function createExclusive(file: string, text: string): Promise<boolean> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = exclusiveTemp(file, process.pid, randomBytes(4).toString('hex'));
   await writeFile(temp, text, { flag: 'wx' });
   try {
     await link(temp, file);
@@ -91,6 +104,15 @@ export async function createExclusive(file: string, text: string): Promise<boole
     await unlink(temp).catch(() => undefined);
   }
 }
+
+function exclusiveTemp(file: string, pid: number, hex: string): string {
+  return `${file}.${pid}.${hex}.tmp`;
+}
+
+/** The most bytes `createExclusive` adds to a file name for its temporary file. */
+export const EXCLUSIVE_TEMP_EXTRA_BYTES = Buffer.byteLength(
+  exclusiveTemp('', PID_MAX_LIMIT, 'ffffffff'),
+);
 
 /** Errors of platforms and filesystems that cannot sync a directory: nothing more to do there. */
 const UNSUPPORTED = new Set(['EINVAL', 'EISDIR', 'EPERM', 'EBADF', 'ENOTSUP']);

@@ -12,13 +12,28 @@ export {
 } from './process.js';
 export {
   createExclusive,
+  EXCLUSIVE_TEMP_EXTRA_BYTES,
   moveFile,
   newToken,
   pathExists,
   readDirOrEmpty,
   removeFiles,
   sameFile,
+  TEMP_NAME_EXTRA_BYTES,
   tempPath,
   tempWriterPid,
   writeJsonAtomic,
 } from './fs.js';
+export {
+  cachedStat,
+  errnoHint,
+  errnoText,
+  fileSystemError,
+  fsErrorCode,
+  isErrnoError,
+  NAME_MAX,
+  PATH_MAX,
+  type PathProblem,
+  pathProblem,
+  type StatFn,
+} from './fs-errors.js';

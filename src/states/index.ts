@@ -34,14 +34,27 @@ export {
   type StateResult,
   unsetStates,
 } from './ops/index.js';
-export type { BackendName, StateInfo } from './backends/index.js';
+export { backendFor, type BackendName, type StateInfo } from './backends/index.js';
 export {
   bootVm,
+  consoleTail,
+  execInGuest,
   findVm,
+  GUEST_ACCESS,
+  type GuestAccess,
+  type GuestAccessSpec,
+  guestAccessOf,
+  type GuestCallOptions,
+  kvmUsable,
+  readGuestFile,
   type RunningVm,
   shutdownVm,
+  vmHardware,
+  type VmHardwareSpec,
   vmRunDir,
   type VmRunDir,
+  withSerialConsole,
+  writeGuestFile,
 } from './vms/index.js';
 export {
   inspectStates,

@@ -71,15 +71,17 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
     return EXIT.ok;
   }
   const timeout = lockTimeoutMs(values['lock-timeout']);
+  const runDir = values['run-dir'] ?? io.env.CARTOGRAPH_RUN_DIR ?? '.cartograph/run';
   const loaded = loadGraph({
     objectsFile: values.objects,
     nodesFile: values.nodes,
     cwd: io.cwd,
     tokens: parseTokens(positionals),
+    runDir,
   });
   const report = await verifyStates(graphStateTargets(loaded, loaded.graph), {
     cwd: io.cwd,
-    runDir: values['run-dir'] ?? io.env.CARTOGRAPH_RUN_DIR ?? '.cartograph/run',
+    runDir,
     repair: values.repair === true,
     ...(timeout === undefined ? {} : { lockTimeoutMs: timeout }),
   });
@@ -212,11 +214,13 @@ export async function gcCommand(argv: readonly string[], io: CliIo): Promise<num
   const maxBytes = values['max-size'] === undefined ? undefined : parseSize(values['max-size']);
   const timeout = lockTimeoutMs(values['lock-timeout']);
   const tokens = parseTokens(positionals);
+  const runDir = values['run-dir'] ?? io.env.CARTOGRAPH_RUN_DIR ?? '.cartograph/run';
   const loaded = loadGraph({
     objectsFile: values.objects,
     nodesFile: values.nodes,
     cwd: io.cwd,
     tokens,
+    runDir,
   });
   const graph = producingGraph(loaded, tokens.only.length > 0 || tokens.no.length > 0);
   const produced = producers(graph);
@@ -235,7 +239,7 @@ export async function gcCommand(argv: readonly string[], io: CliIo): Promise<num
     },
     {
       cwd: io.cwd,
-      runDir: values['run-dir'] ?? io.env.CARTOGRAPH_RUN_DIR ?? '.cartograph/run',
+      runDir,
       ...(timeout === undefined ? {} : { lockTimeoutMs: timeout }),
     },
   );

@@ -84,13 +84,14 @@ export async function prepareRun(
     }
   }
   const lockTimeout = lockTimeoutMs(values['lock-timeout']);
+  const vmRunDir = values['run-dir'] ?? io.env.CARTOGRAPH_RUN_DIR ?? '.cartograph/run';
   const loaded = loadGraph({
     objectsFile: values.objects,
     nodesFile: values.nodes,
     cwd: io.cwd,
     tokens: parseTokens(positionals),
+    runDir: vmRunDir,
   });
-  const vmRunDir = values['run-dir'] ?? io.env.CARTOGRAPH_RUN_DIR ?? '.cartograph/run';
   const keys = computeStateKeys(loaded.graph);
   const found = await inspectGraph(loaded.graph, {
     cwd: io.cwd,
@@ -197,6 +198,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
       vmRunDir: prepared.vmRunDir,
       runDir,
       configDir: prepared.configDir,
+      objectsFile: values.objects,
       keys: prepared.keys,
       lockTimeoutMs: prepared.lockTimeoutMs,
     });

@@ -31,6 +31,14 @@ export interface AttachVmOptions {
 
 /** Options of {@link QemuVm.stop}: how long each step of the escalation may take. */
 export interface StopVmOptions {
+  /**
+   * Asks the guest to power off (through its shell or agent) before anything else: a real
+   * guest that is quit loses what it had not written yet. Its failure is not an error: the
+   * escalation goes on.
+   */
+  guestShutdown?: (() => Promise<void>) | undefined;
+  /** The guest's own shutdown until the process is gone. @default 60_000 */
+  guestShutdownTimeoutMs?: number | undefined;
   /** QMP `quit` until the process is gone. @default 3_000 */
   quitTimeoutMs?: number | undefined;
   /** SIGTERM until the process is gone. @default 3_000 */
@@ -41,8 +49,11 @@ export interface StopVmOptions {
 
 /** How a vm ended and what had to be repaired. */
 export interface VmStopResult {
-  /** `quit` (clean), `sigterm`, `sigkill`, or `gone` (it had already exited). */
-  method: 'quit' | 'sigterm' | 'sigkill' | 'gone';
+  /**
+   * `shutdown` (the guest powered off), `quit` (clean for the images), `sigterm`, `sigkill`,
+   * or `gone` (it had already exited).
+   */
+  method: 'shutdown' | 'quit' | 'sigterm' | 'sigkill' | 'gone';
   /** Leak repairs (`qemu-img check -r leaks`), done after `sigkill` and `gone`. */
   repairs: ImageRepair[];
 }
@@ -177,7 +188,8 @@ export class QemuVm {
   }
 
   /**
-   * Stops the vm: QMP `quit`, then SIGTERM, then SIGKILL, each given its timeout. After a
+   * Stops the vm: the guest's own shutdown when asked for, then QMP `quit`, then SIGTERM, then
+   * SIGKILL, each given its timeout. After a
    * SIGKILL (or if the vm was already gone) its images get `qemu-img check -r leaks`. Then
    * the run directory is cleaned. Calling it again returns the same result.
    */
@@ -202,8 +214,16 @@ export class QemuVm {
     if (!this.isAlive()) {
       method = 'gone';
     } else {
+      if (options.guestShutdown !== undefined) {
+        const asked = await options.guestShutdown().then(
+          () => true,
+          () => false,
+        );
+        const timeoutMs = options.guestShutdownTimeoutMs ?? 60_000;
+        if (asked && (await waitForProcessExit(pid, timeoutMs))) method = 'shutdown';
+      }
       const quitTimeoutMs = options.quitTimeoutMs ?? 3_000;
-      if (!this.qmp.isClosed) {
+      if (method === undefined && !this.qmp.isClosed) {
         // The reply may be lost when QEMU closes the socket first; the exit is what counts.
         await this.qmp
           .execute('quit', undefined, { timeoutMs: quitTimeoutMs })

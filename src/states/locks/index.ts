@@ -7,7 +7,7 @@ export {
   withObjectLocks,
   withPoolLocks,
 } from './object-locks.js';
-export { lockFileOf, LockFiles } from './lock-files.js';
+export { type LockFile, lockFileOf, LockFiles } from './lock-files.js';
 export {
   describeLockHolder,
   type LockHolder,

@@ -44,11 +44,17 @@ export type StateEvent =
       readonly runDir: string;
       readonly qmpSocket: string;
     }
+  /** The guest of a vm just booted answers on its channel (`guest_access`). */
+  | {
+      readonly type: 'guest-ready';
+      readonly target: string;
+      readonly access: 'serial' | 'agent';
+    }
   /** A vm was stopped; `method` says how far the escalation went. */
   | {
       readonly type: 'vm-stopped';
       readonly target: string;
-      readonly method: 'quit' | 'sigterm' | 'sigkill' | 'gone';
+      readonly method: 'shutdown' | 'quit' | 'sigterm' | 'sigkill' | 'gone';
       readonly reason: string;
       /** Images whose leaked clusters were repaired (after a kill). */
       readonly repaired: readonly string[];
@@ -129,6 +135,13 @@ export interface StateContext {
    * @default 600000 (10 minutes)
    */
   readonly lockTimeoutMs?: number | undefined;
+  /**
+   * What becomes of a guest's unsaved work when a vm stops under this context: `keep` asks a
+   * reachable guest to power off first (it writes what it cached); `discard` quits at once,
+   * for vms whose disks only hold what states saved already.
+   * @default 'keep'
+   */
+  readonly stopFor?: 'keep' | 'discard' | undefined;
 }
 
 /** How long an operation waits for another process's locks unless told otherwise. */
@@ -154,6 +167,13 @@ export interface ResolvedContext {
    * so that many states of one image cost one run; absent where images change.
    */
   readonly infoCache?: Map<string, Promise<ImageInfo>>;
+  /**
+   * Why a vm booted under this context is booted: to use it (wait until its guest answers, as
+   * `guest_access` says: the default) or to restore a vm state into it (nothing to wait for).
+   */
+  readonly bootFor?: 'use' | 'restore';
+  /** See {@link StateContext.stopFor}. */
+  readonly stopFor: 'keep' | 'discard';
 }
 
 /** Fills in the defaults of a context (resolving `runDir` against `cwd`). */
@@ -176,5 +196,6 @@ export function resolvedContext(ctx: StateContext): ResolvedContext {
     manifestFor: ctx.manifestFor ?? (() => undefined),
     concurrency: Math.max(1, ctx.concurrency ?? availableParallelism()),
     qemu: ctx.signal === undefined ? {} : { signal: ctx.signal },
+    stopFor: ctx.stopFor ?? 'keep',
   };
 }

@@ -173,7 +173,11 @@ async function runPolicy(
     }
   }
   let rootOutcome: RootOutcome | undefined;
-  if (!root) rootOutcome = await applyRootPolicy(target, backend, job.rootPolicy, ctx, done);
+  if (!root) {
+    // A vm booted only to restore a vm state into need not wait for its guest to come up.
+    const rootCtx: ResolvedContext = spec.op === 'get' ? { ...ctx, bootFor: 'restore' } : ctx;
+    rootOutcome = await applyRootPolicy(target, backend, job.rootPolicy, rootCtx, done);
+  }
   if (!root) await assertNotIncomplete(target, state, backend, ctx);
   const existed = root ? await backend.checkRoot(ctx) : await backend.exists(state, ctx);
   const letter = existed ? policy.exists : policy.missing;

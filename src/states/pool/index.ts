@@ -9,3 +9,4 @@ export {
 } from './layout.js';
 export { backingOf, dependentsOf, listPool, readPool, stateNamesIn } from './pool-files.js';
 export { listStoredStates, type StoredState } from './stored-states.js';
+export { pathOwner, targetFsError } from './fs-failures.js';

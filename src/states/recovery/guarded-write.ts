@@ -12,7 +12,7 @@ import {
 } from '../backends/index.js';
 import { processIdentity } from '../locks/index.js';
 import type { ResolvedContext } from '../ops/index.js';
-import { recordDirOf } from '../pool/index.js';
+import { recordDirOf, targetFsError } from '../pool/index.js';
 import { buildManifest, type StateMarker, stateRecord } from '../records/index.js';
 import type { StateTarget } from '../target.js';
 import { recoverTarget } from './recover.js';
@@ -53,7 +53,8 @@ export function describeRecoveries(recovered: readonly Recovery[]): string | und
  * `ctx.manifestFor` gives one), an unset removes the manifests of what it removed; then the
  * marker goes. A process that dies in between leaves the marker: the state is `incomplete`
  * and the next operation on the object discards it (`recoverTarget`). A failure inside this
- * process is dealt with the same way at once, before the error is passed on.
+ * process is dealt with the same way at once, before the error is passed on; a failure of the
+ * file system (full, read-only …) is passed on as a `FileSystemError` naming the parameter.
  */
 export async function guardedWrite(
   target: StateTarget,
@@ -112,7 +113,9 @@ export async function guardedWrite(
     await rm(record.marker, { force: true });
     return detail;
   } catch (error) {
+    // Whatever was half-written is discarded now, or by the next operation (its marker stays).
     if (write.began) await recoverTarget(target, ctx).catch(() => undefined);
-    throw error;
+    // A full disk, a read-only pool …: said as such, naming the parameter behind the path.
+    throw targetFsError(error, target, ctx.cwd) ?? error;
   }
 }

@@ -10,6 +10,12 @@ import { lockKeys, withObjectLocks } from '../locks/index.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
 import { imageFormatOf, imagePath } from '../pool/index.js';
 import type { StateTarget, VmTarget } from '../target.js';
+import {
+  askGuestToPowerOff,
+  bootedGuestAccess,
+  guestAccessOf,
+  waitForGuest,
+} from './guest-access.js';
 import { vmHardware } from './hardware.js';
 import { locateVm, prepareRunDir, type RunningVm, runningVm } from './run-dirs.js';
 
@@ -65,8 +71,11 @@ export async function startVm(
     drives.push({ file });
   }
   const { memoryMiB, hardware, extraArgs } = vmHardware(target, ctx.cwd);
+  const guest = guestAccessOf(target);
   const runDir = await prepareRunDir(target.vmId, ctx);
-  const meta = {};
+  // How to reach the guest and shut it down, for whoever finds the vm later (the file is
+  // the user's own, mode 0600, like the run directory).
+  const meta = { guest };
   const vm = await QemuVm.start({
     runDir,
     drives,
@@ -87,6 +96,20 @@ export async function startVm(
     runDir: started.runDir,
     qmpSocket: started.qmpSocket,
   });
+  if (ctx.bootFor !== 'restore' && guest.access !== 'none') {
+    try {
+      await waitForGuest(started, guest, ctx);
+    } catch (error) {
+      // A guest that does not come up leaves no vm behind.
+      await stopVm(target.vmId, 'its guest did not answer', {
+        ...ctx,
+        signal: undefined,
+        stopFor: 'discard',
+      });
+      throw error;
+    }
+    ctx.emit({ type: 'guest-ready', target: target.id, access: guest.access });
+  }
   return { vm: started, booted: true };
 }
 
@@ -102,7 +125,15 @@ export async function stopVm(
   const running = await locateVm(vmId, ctx);
   if (running === undefined) return undefined;
   const vm = await QemuVm.attach(running.runDir, { signal: ctx.signal });
-  const result = await vm.stop();
+  const guest = bootedGuestAccess(running);
+  const result = await vm.stop(
+    guest === undefined || guest.access === 'none' || ctx.stopFor === 'discard'
+      ? {}
+      : {
+          guestShutdown: () => askGuestToPowerOff(running, guest, ctx),
+          guestShutdownTimeoutMs: guest.shutdownTimeoutMs,
+        },
+  );
   ctx.emit({
     type: 'vm-stopped',
     target: vmId,

@@ -152,7 +152,8 @@ describeQemu('state commands from the command line', () => {
 
     const letter = await run('set', 'set_state_images=s', 'set_mode=xf');
     expect(letter.code).toBe(2);
-    expect(letter.stderr).toContain('set_mode = "xf" for vm1-tiny/image1');
+    // Refused before anything runs, at the token that set it.
+    expect(letter.stderr).toContain('<command line>:1:12: set_mode = "xf" for vm1-tiny');
     expect(letter.stderr).toContain('[STATE_BAD_POLICY]');
 
     expect((await run('set', 'set_state_images=../x')).code).toBe(2);

@@ -129,7 +129,8 @@ describe('cartograph params', () => {
 });
 
 describe('cartograph list / graph', () => {
-  const OBJECTS = 'vms = vm1 vm2\nimages = image1\nvariants:\n    - vm1:\n    - vm2:\n';
+  const OBJECTS =
+    'vms = vm1 vm2\nimages = image1\nvariants:\n    - vm1:\n        image_name = vm1\n    - vm2:\n        image_name = vm2\n';
   const NODES =
     'variants:\n    - install:\n        set_state_images = install\n    - check:\n        vms = vm1 vm2\n        get_state_images = install\n';
 
