@@ -4,8 +4,15 @@
 import type { Plan } from '../graph/index.js';
 import { describeLockHolder, type StateEvent, type StateResult } from '../states/index.js';
 
-/** A plan for people: one line per node, what happens to it and why. */
-export function formatPlan(plan: Plan, explain = false): string {
+/**
+ * A plan for people: one line per node, what happens to it and why; with `explain`, what
+ * changed for stale states and, per test, whether it runs on clones (`onClones`).
+ */
+export function formatPlan(
+  plan: Plan,
+  explain = false,
+  onClones?: (node: string) => string | undefined,
+): string {
   const run = plan.steps.filter((s) => s.action === 'run');
   const width = Math.max(4, ...plan.steps.map((s) => s.node.length));
   const lines = [
@@ -17,6 +24,8 @@ export function formatPlan(plan: Plan, explain = false): string {
     const action = s.action === 'run' ? (s.kind === 'setup' ? 'build' : 'run') : 'reuse';
     lines.push(`  ${action.padEnd(5)}  ${s.node.padEnd(width)}  ${s.reason}`);
     if (!explain) continue;
+    const clones = s.action === 'run' && s.kind === 'test' ? onClones?.(s.node) : undefined;
+    if (clones !== undefined) lines.push(`${' '.repeat(width + 11)}${clones}`);
     for (const state of s.sets) {
       if (state.status !== 'stale') continue;
       const pad = ' '.repeat(width + 11);

@@ -88,6 +88,9 @@ export {
 } from './vm/index.js';
 export {
   hmpFailure,
+  incomingFromFile,
+  resumeIncoming,
+  saveRamFile,
   type HmpFailure,
   loadVmSnapshot,
   QmpClient,

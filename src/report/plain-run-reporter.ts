@@ -12,6 +12,11 @@ export function plainRunReporter(write: (text: string) => void): (event: RunEven
         return;
       case 'node-waiting':
         return;
+      case 'node-waiting-memory':
+        write(
+          `wait    ${event.node}: for ${event.memoryMiB} MiB of guest RAM (${event.inUseMiB} MiB in use)\n`,
+        );
+        return;
       case 'node-start':
         write(`start   ${event.node}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}\n`);
         return;

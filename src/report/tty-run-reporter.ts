@@ -15,6 +15,7 @@ export interface TtyReporter {
 export function ttyRunReporter(write: (text: string) => void, columns = 100): TtyReporter {
   const started = Date.now();
   const running = new Map<string, { since: number; step: string }>();
+  const memoryWaits = new Map<string, string>();
   let total = 0;
   let done = 0;
   let drawn = 0;
@@ -27,6 +28,7 @@ export function ttyRunReporter(write: (text: string) => void, columns = 100): Tt
     const lines = [...running].map(([id, r]) =>
       fit(`  \x1b[36m▶\x1b[0m ${id}  ${((now - r.since) / 1000).toFixed(1)} s  ${r.step}`),
     );
+    for (const [id, why] of memoryWaits) lines.push(fit(`  \x1b[33m…\x1b[0m ${id}  ${why}`));
     lines.push(
       fit(
         `  ${done}/${total} done, ${running.size} running, ${Math.max(0, total - done - running.size)} waiting` +
@@ -64,7 +66,14 @@ export function ttyRunReporter(write: (text: string) => void, columns = 100): Tt
           timer.unref();
           redraw(`cartograph: ${event.nodes.length} nodes, ${event.toRun} to run\n`);
           return;
+        case 'node-waiting-memory':
+          memoryWaits.set(
+            event.node,
+            `waits for ${event.memoryMiB} MiB of guest RAM (${event.inUseMiB} MiB in use)`,
+          );
+          return;
         case 'node-start':
+          memoryWaits.delete(event.node);
           running.set(event.node, {
             since: Date.now(),
             step: event.attempt > 1 ? `attempt ${event.attempt}` : '',

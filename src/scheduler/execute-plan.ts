@@ -29,11 +29,15 @@ export interface NodeWork {
   ): Promise<string | undefined>;
   /** Where the node's output goes. */
   logFile(node: BoundNode): string | null;
+  /** Guest RAM (MiB) of the vms the node runs, for the memory budget. @default 0 */
+  memoryMiB?(node: BoundNode): number;
 }
 
 export interface ExecuteOptions {
   /** Nodes at once. @default 1 */
   jobs?: number;
+  /** Guest RAM (MiB) the running nodes' vms may take together. @default no limit */
+  maxMemoryMiB?: number;
   failFast?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
@@ -65,6 +69,7 @@ export async function executePlan(
         deps: [...deps],
         resources: work.resources(n),
         maxTries: Math.max(1, tries),
+        memoryMiB: work.memoryMiB?.(n) ?? 0,
       };
     });
 
@@ -106,12 +111,21 @@ export async function executePlan(
       }),
     {
       jobs: options.jobs ?? 1,
+      ...(options.maxMemoryMiB === undefined ? {} : { maxMemoryMiB: options.maxMemoryMiB }),
       ...(options.failFast === undefined ? {} : { failFast: options.failFast }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onEvent: (e) => {
         switch (e.type) {
           case 'task-waiting':
             emit({ type: 'node-waiting', node: e.id });
+            break;
+          case 'task-waiting-memory':
+            emit({
+              type: 'node-waiting-memory',
+              node: e.id,
+              memoryMiB: e.memoryMiB,
+              inUseMiB: e.inUseMiB,
+            });
             break;
           case 'task-start':
             emit({ type: 'node-start', node: e.id, attempt: e.attempt });

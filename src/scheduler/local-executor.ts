@@ -6,7 +6,15 @@
  * and saves each state with a manifest of its key. The scheduler only sees the `NodeWork`
  * interface, so other executors (remote workers) can take its place.
  */
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunError } from '../errors.js';
@@ -22,9 +30,12 @@ import {
   imagePath,
   type ImageTarget,
   inspectStates,
+  isHolderAlive,
   listStoredStates,
+  type LockHolder,
   lockObjects,
   parsePolicy,
+  processIdentity,
   setStates,
   shutdownVms,
   type StateContext,
@@ -32,11 +43,13 @@ import {
   type StateManifestInput,
   type StateQuery,
   type StateTarget,
+  stopVmsUnder,
   unsetStates,
+  vmHardware,
   type VmTarget,
 } from '../states/index.js';
 import type { NodeWork } from './execute-plan.js';
-import { type NodeTarget, nodeTargets } from './node-targets.js';
+import { cloneVerdict, type NodeTarget, nodeTargets } from './node-targets.js';
 import { runNodeCommand } from './run-node-command.js';
 
 export interface LocalExecutorOptions {
@@ -58,18 +71,47 @@ export interface LocalExecutorOptions {
   readonly keys: ReadonlyMap<string, StateKey>;
   /** How long to wait for objects another cartograph process holds (ms). */
   readonly lockTimeoutMs?: number | undefined;
+  /**
+   * Tests run on throw-away clones of their objects where every state they start from can be
+   * cloned (qcow2ext image states, ramfile vm states), so that many run at once.
+   * @default true
+   */
+  readonly clones?: boolean | undefined;
+  /** Keep the clones of failed tests (the node's step says where). @default false */
+  readonly keepFailed?: boolean | undefined;
 }
 
 export class LocalExecutor implements NodeWork {
   constructor(private readonly options: LocalExecutorOptions) {}
 
   resources(node: BoundNode): readonly string[] {
+    // A test on clones touches none of its objects' own images or vms.
+    if (this.cloneable(node)) return [];
     const keys: string[] = [];
     for (const { target } of this.targets(node)) {
       keys.push(`vm:${target.id}`);
       for (const image of target.images) keys.push(`image:${imagePath(image, this.options.cwd)}`);
     }
     return keys;
+  }
+
+  memoryMiB(node: BoundNode): number {
+    let sum = 0;
+    for (const { target } of this.targets(node)) {
+      const runs = ['get_state', 'set_state'].some((k) => has(target.params, k));
+      if (!runs && target.params.get('boot') !== 'yes') continue;
+      try {
+        sum += vmHardware(target, this.options.cwd).memoryMiB;
+      } catch {
+        // A bad value fails the node when it boots (and the suite check names it first).
+      }
+    }
+    return sum;
+  }
+
+  /** Whether a node runs on clones (`cloneVerdict`), unless clones are turned off. */
+  cloneable(node: BoundNode): boolean {
+    return this.options.clones !== false && cloneVerdict(node).clones;
   }
 
   logFile(node: BoundNode): string {
@@ -110,10 +152,52 @@ export class LocalExecutor implements NodeWork {
       if (await this.madeMeanwhile(node, targets, ctx)) {
         return 'another run made its states meanwhile';
       }
-      await this.work(node, targets, ctx, dir, attempt, signal, step);
+      if (this.cloneable(node)) await this.workOnClones(node, targets, ctx, dir, attempt, step);
+      else await this.work(node, targets, ctx, dir, attempt, signal, step);
       return undefined;
     } finally {
       await unlock();
+    }
+  }
+
+  /**
+   * Runs a test on throw-away clones of its objects, in a scratch directory of its own: each
+   * image a thin overlay on the pool state it gets, each vm its own qemu process (own run
+   * directory, sockets and forwarded ports) restored or booted on them. Everything it is given
+   * (image paths, QMP, `cartograph exec`) points at the clones. They go when it ends, also
+   * when it fails (unless `keepFailed`); what a killed run leaves, the next one sweeps.
+   */
+  private async workOnClones(
+    node: BoundNode,
+    targets: readonly NodeTarget[],
+    ctx: StateContext,
+    dir: string,
+    attempt: number,
+    step: (what: string) => void,
+  ): Promise<void> {
+    const scratch = join(dir, 'clone');
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    // Who owns the clones: a later run sweeps them only when this process is gone.
+    writeFileSync(join(scratch, OWNER_FILE), `${JSON.stringify(processIdentity())}\n`);
+    // Its own run directory: the clones' vms, sockets and locks are apart from the object's
+    // (the pool a clone reads stays locked the usual way for the moment of a get).
+    const cloneCtx: StateContext = { ...ctx, runDir: join(scratch, 'run') };
+    const clones = targets.map(({ vm, target }) => ({ vm, target: cloneOf(target, scratch) }));
+    step(`on clones in ${scratch}`);
+    let passed = false;
+    try {
+      await this.work(node, clones, cloneCtx, dir, attempt, cloneCtx.signal ?? neverAborted, step);
+      passed = true;
+    } finally {
+      await stopVmsUnder({ ...cloneCtx, signal: undefined }, 'the test on it ended').catch(
+        () => undefined,
+      );
+      if (passed || this.options.keepFailed !== true) {
+        rmSync(scratch, { recursive: true, force: true });
+      } else {
+        step(`kept its clones in ${scratch}`);
+      }
     }
   }
 
@@ -224,7 +308,7 @@ export class LocalExecutor implements NodeWork {
         }
       }
       // 2. The node's own work.
-      await this.execute(node, targets, dir, signal, step, attempt);
+      await this.execute(node, targets, ctx.runDir, dir, signal, step, attempt);
       // 3. The states it leaves: vm states while the vm runs, then image states (which stop
       // the vm first).
       for (const { target } of targets) {
@@ -253,6 +337,7 @@ export class LocalExecutor implements NodeWork {
   private async execute(
     node: BoundNode,
     targets: readonly NodeTarget[],
+    vmRunDir: string,
     dir: string,
     signal: AbortSignal,
     step: (what: string) => void,
@@ -280,7 +365,7 @@ export class LocalExecutor implements NodeWork {
       CARTOGRAPH_ATTEMPT: String(attempt),
       // What `cartograph exec` and the state commands need to work from the node's directory.
       CARTOGRAPH_WORKDIR: resolve(this.options.cwd),
-      CARTOGRAPH_RUN_DIR: resolve(this.options.cwd, this.options.vmRunDir),
+      CARTOGRAPH_RUN_DIR: resolve(this.options.cwd, vmRunDir),
       CARTOGRAPH_VM_IDS: targets.map(({ vm }) => `${vm.name}:${vm.id}`).join(' '),
       PATH: [this.binDir(), process.env.PATH ?? ''].join(delimiter),
     };
@@ -289,10 +374,7 @@ export class LocalExecutor implements NodeWork {
     }
     const objects: Record<string, unknown> = {};
     for (const { vm, target } of targets) {
-      const running = await findVm(target, {
-        cwd: this.options.cwd,
-        runDir: this.options.vmRunDir,
-      });
+      const running = await findVm(target, { cwd: this.options.cwd, runDir: vmRunDir });
       const images: Record<string, unknown> = {};
       for (const image of target.images) {
         const path = imagePath(image, this.options.cwd);
@@ -413,4 +495,75 @@ function envName(name: string): string {
 /** A node id as a directory name. */
 function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9_.,@-]/g, '_');
+}
+
+/** The file in a clone directory that names the process that owns it. */
+const OWNER_FILE = 'owner.json';
+
+const neverAborted = new AbortController().signal;
+
+/**
+ * A vm target whose images live in `scratch` (same names, same pool): getting a qcow2ext
+ * state into it makes a fresh overlay there on the pool file, and its vm runs from there.
+ */
+function cloneOf(target: VmTarget, scratch: string): VmTarget {
+  // A clone's image is made by the get of its state, its vm by the restore of its vm state:
+  // neither needs a root first (`check_mode = ri`: keep one that is there, make none).
+  const images = target.images.map((image): ImageTarget => ({
+    ...image,
+    params: new Params([
+      ...image.params.entries(),
+      ['images_base_dir', join(scratch, 'images')],
+      ['image_name', image.name],
+      ['image_format', 'qcow2'],
+      ['check_mode', 'ri'],
+    ]),
+  }));
+  const vmState = target.params.get('get_state') ?? '';
+  const restores = vmState !== '' && !ROOT_STATE_NAMES.has(vmState);
+  const params = restores
+    ? new Params([...target.params.entries(), ['check_mode', 'ri']])
+    : target.params;
+  return { ...target, params, images };
+}
+
+/**
+ * Stops the vms and removes the clone directories that runs killed before they could (their
+ * owner is gone), under the run directories of `runsDir`; clones of live runs stay.
+ */
+export async function sweepClones(runsDir: string, cwd: string): Promise<string[]> {
+  const swept: string[] = [];
+  for (const run of readDirSafe(runsDir)) {
+    const nodes = join(runsDir, run, 'nodes');
+    for (const node of readDirSafe(nodes)) {
+      const scratch = join(nodes, node, 'clone');
+      const owner = readOwner(join(scratch, OWNER_FILE));
+      if (owner === undefined || isHolderAlive(owner)) continue;
+      await stopVmsUnder({ cwd, runDir: join(scratch, 'run') }, 'its run is gone').catch(
+        () => undefined,
+      );
+      rmSync(scratch, { recursive: true, force: true });
+      swept.push(scratch);
+    }
+  }
+  return swept;
+}
+
+function readDirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function readOwner(file: string): LockHolder | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string'
+      ? ({ owner: 'a test on clones', startedAt: '', token: '', ...owner } as LockHolder)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,13 @@
 export type RunEvent =
   | { readonly type: 'run-start'; readonly nodes: readonly string[]; readonly toRun: number }
   | { readonly type: 'node-waiting'; readonly node: string }
+  /** The node waits until the guest RAM of its vms fits the memory budget (`--max-memory`). */
+  | {
+      readonly type: 'node-waiting-memory';
+      readonly node: string;
+      readonly memoryMiB: number;
+      readonly inUseMiB: number;
+    }
   | { readonly type: 'node-start'; readonly node: string; readonly attempt: number }
   | { readonly type: 'node-step'; readonly node: string; readonly step: string }
   | {

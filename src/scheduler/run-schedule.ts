@@ -14,6 +14,8 @@ export interface ScheduledTask {
   readonly resources: readonly string[];
   /** Attempts before the task counts as failed. @default 1 */
   readonly maxTries?: number;
+  /** Guest RAM (MiB) of the vms the task runs, counted against `maxMemoryMiB`. @default 0 */
+  readonly memoryMiB?: number;
 }
 
 export type TaskStatus = 'passed' | 'failed' | 'blocked' | 'skipped';
@@ -32,6 +34,12 @@ export interface TaskResult {
 
 export type SchedulerEvent =
   | { readonly type: 'task-waiting'; readonly id: string; readonly resources: readonly string[] }
+  | {
+      readonly type: 'task-waiting-memory';
+      readonly id: string;
+      readonly memoryMiB: number;
+      readonly inUseMiB: number;
+    }
   | { readonly type: 'task-start'; readonly id: string; readonly attempt: number }
   | {
       readonly type: 'task-retry';
@@ -58,6 +66,12 @@ export interface ScheduleOptions {
   failFast?: boolean;
   /** Stops running tasks and everything not yet started. */
   signal?: AbortSignal;
+  /**
+   * The guest RAM the running tasks' vms may take together (MiB): a task waits until its vms
+   * fit instead of making the host swap. A task bigger than the budget runs alone.
+   * @default no limit
+   */
+  maxMemoryMiB?: number;
   onEvent?: (event: SchedulerEvent) => void;
 }
 
@@ -76,6 +90,7 @@ export async function runSchedule(
   // Its own lock table: nodes hold their objects for their whole run, while the state
   // operations inside a node take the shared table's finer locks.
   const locks = new StateLocks();
+  const memory = new MemoryBudget(options.maxMemoryMiB ?? Number.POSITIVE_INFINITY);
   const emit = options.onEvent ?? (() => undefined);
   const signal = options.signal ?? new AbortController().signal;
   // A function, so that the compiler does not assume the flag stays what it was.
@@ -110,6 +125,11 @@ export async function runSchedule(
       if (failed && options.failFast === true) return skipped('fail-fast after an earlier failure');
       emit({ type: 'task-waiting', id: task.id, resources: task.resources });
       const release = await locks.acquire(task.resources);
+      const need = task.memoryMiB ?? 0;
+      if (!memory.fits(need)) {
+        emit({ type: 'task-waiting-memory', id: task.id, memoryMiB: need, inUseMiB: memory.used });
+      }
+      const releaseMemory = await memory.acquire(need);
       try {
         return await limit(async () => {
           if (aborted()) return skipped('cancelled');
@@ -147,6 +167,7 @@ export async function runSchedule(
           });
         });
       } finally {
+        releaseMemory();
         release();
       }
     })();
@@ -156,4 +177,48 @@ export async function runSchedule(
 
   const all = await Promise.all(tasks.map(start));
   return new Map(all.map((r) => [r.id, r]));
+}
+
+/**
+ * A budget of guest RAM: `acquire(n)` resolves when `n` more fits, in the order asked (so a
+ * big task is not starved by small ones), or at once for a task bigger than the whole budget
+ * when nothing else holds any (it runs alone rather than never).
+ */
+class MemoryBudget {
+  used = 0;
+  readonly #waiting: { need: number; go: () => void }[] = [];
+
+  constructor(private readonly max: number) {}
+
+  fits(need: number): boolean {
+    return need === 0 || (this.#waiting.length === 0 && this.#admits(need));
+  }
+
+  #admits(need: number): boolean {
+    return this.used + need <= this.max || this.used === 0;
+  }
+
+  async acquire(need: number): Promise<() => void> {
+    if (need > 0) {
+      if (this.fits(need)) this.used += need;
+      // Woken with its share reserved already (see #wake).
+      else await new Promise<void>((go) => this.#waiting.push({ need, go }));
+    }
+    let released = false;
+    return () => {
+      if (released || need === 0) return;
+      released = true;
+      this.used -= need;
+      this.#wake();
+    };
+  }
+
+  #wake(): void {
+    for (let next = this.#waiting[0]; next !== undefined && this.#admits(next.need);) {
+      this.#waiting.shift();
+      this.used += next.need;
+      next.go();
+      next = this.#waiting[0];
+    }
+  }
 }

@@ -19,6 +19,7 @@ export {
   readDirOrEmpty,
   removeFiles,
   sameFile,
+  syncDir,
   TEMP_NAME_EXTRA_BYTES,
   tempPath,
   tempWriterPid,

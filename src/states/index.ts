@@ -49,6 +49,7 @@ export {
   readGuestFile,
   type RunningVm,
   shutdownVm,
+  stopVmsUnder,
   vmHardware,
   type VmHardwareSpec,
   vmRunDir,
@@ -67,8 +68,10 @@ export {
 export { recoverStates, type Recovery } from './recovery/index.js';
 export {
   describeLockHolder,
+  isHolderAlive,
   type LockHolder,
   lockObjects,
+  processIdentity,
   StateLockedError,
   StateLocks,
 } from './locks/index.js';

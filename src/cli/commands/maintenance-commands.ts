@@ -180,8 +180,13 @@ function producers(graph: NodeGraph): Map<string, string[]> {
     for (const set of node.sets) {
       const named = set.params.get('states') ?? '';
       const backend = named !== '' ? named : set.type === 'vms' ? 'qcow2vt' : 'qcow2';
-      const key = `${set.type}:${set.objectId}:${set.state}:${backend}`;
-      by.set(key, [...(by.get(key) ?? []), node.id]);
+      const keys = [`${set.type}:${set.objectId}:${set.state}:${backend}`];
+      // A ramfile vm state keeps its disks as the images' qcow2ext states of its name.
+      if (set.type === 'vms' && backend === 'ramfile') {
+        const vm = node.vms.find((v) => v.id === set.objectId);
+        for (const image of vm?.images ?? []) keys.push(`images:${image.id}:${set.state}:qcow2ext`);
+      }
+      for (const key of keys) by.set(key, [...(by.get(key) ?? []), node.id]);
     }
   }
   return by;

@@ -1,6 +1,6 @@
 import { formatPlan } from '../format.js';
 import { type CliIo, EXIT, writeAll } from '../main.js';
-import { prepareRun, RUN_OPTIONS_HELP } from './run-command.js';
+import { cloneNote, prepareRun, RUN_OPTIONS_HELP } from './run-command.js';
 
 /** `cartograph plan`: what a run would do and why, without changing anything. */
 const HELP = `usage: cartograph plan [--json] [options] [KEY=VALUE...]
@@ -23,7 +23,11 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
     io.stdout,
     prepared.values.json === true
       ? JSON.stringify(prepared.plan, null, 2) + '\n'
-      : formatPlan(prepared.plan, prepared.values.explain === true),
+      : formatPlan(
+          prepared.plan,
+          prepared.values.explain === true,
+          cloneNote(prepared.graph, prepared.values['no-clones'] !== true),
+        ),
   );
   return EXIT.ok;
 }

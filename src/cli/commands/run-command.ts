@@ -2,13 +2,15 @@
  * `cartograph run`: prepares the run (logs, reporters, signals) and applies the plan.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, freemem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import {
+  type BoundNode,
   computeStateKeys,
   makePlan,
+  type NodeGraph,
   type Plan,
   type StateKey,
   stateRefKey,
@@ -16,11 +18,13 @@ import {
 } from '../../graph/index.js';
 import { junitReport, plainRunReporter, ttyRunReporter } from '../../report/index.js';
 import {
+  cloneVerdict,
   executePlan,
   inspectGraph,
   LocalExecutor,
   type RunEvent,
   stateFinding,
+  sweepClones,
 } from '../../scheduler/index.js';
 import { formatPlan } from '../format.js';
 import { type CliIo, EXIT, writeAll } from '../main.js';
@@ -48,12 +52,40 @@ export const RUN_OPTIONS = {
   'run-dir': { type: 'string' },
   'lock-timeout': { type: 'string' },
   explain: { type: 'boolean' },
+  'max-memory': { type: 'string' },
+  'no-clones': { type: 'boolean' },
+  'keep-failed': { type: 'boolean' },
 } as const;
 
 export const RUN_OPTIONS_HELP = `${GRAPH_OPTIONS_HELP}  --run-dir DIR        where running vms keep their files (default .cartograph/run)
   --lock-timeout SEC   how long to wait for objects another cartograph process holds
                        (default 600)
+  --no-clones          run tests on their objects themselves, one at a time, never on clones
 `;
+
+/** Whether a test runs on clones, and why not, for `plan --explain`. */
+export function cloneNote(graph: NodeGraph, clones: boolean): (id: string) => string {
+  return (id) => {
+    if (!clones) return 'runs on its objects themselves (--no-clones)';
+    const verdict = cloneVerdict(graph.nodes.get(id) as BoundNode);
+    return verdict.clones
+      ? 'runs on throw-away clones of its objects, beside other tests'
+      : `runs on its objects themselves, one such test at a time: ${verdict.why}`;
+  };
+}
+
+/**
+ * The guest RAM running nodes may take together: `--max-memory` (MiB, or a size such as 6G),
+ * by default three quarters of the memory the host has available now.
+ */
+export function maxMemoryMiB(value: string | undefined): number {
+  if (value === undefined) return Math.max(256, Math.floor((freemem() / 2 ** 20) * 0.75));
+  const m = /^(\d+)\s*([MG])?i?B?$/i.exec(value.trim());
+  if (m === null) {
+    throw new UsageError('USAGE', `--max-memory takes MiB or a size (4096, 6G), not "${value}"`);
+  }
+  return Number(m[1]) * (/^g$/i.test(m[2] ?? '') ? 1024 : 1);
+}
 
 export interface PreparedRun extends LoadedGraph {
   readonly plan: Plan;
@@ -137,6 +169,9 @@ options:
   --junit FILE         write a JUnit XML report
   --dry-run            print the plan and stop (--explain: with what changed)
   --fail-fast          start nothing new after a failure
+  --max-memory SIZE    guest RAM the running vms may take together (MiB or 6G; default
+                       three quarters of the memory available); nodes wait for it
+  --keep-failed        keep the clones of failed tests (their log says where)
 ${RUN_OPTIONS_HELP}`;
 
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -153,10 +188,12 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     );
     return EXIT.usage;
   }
+  const clones = values['no-clones'] !== true;
   if (values['dry-run'] === true) {
-    await writeAll(io.stdout, formatPlan(plan, values.explain === true));
+    await writeAll(io.stdout, formatPlan(plan, values.explain === true, cloneNote(graph, clones)));
     return EXIT.ok;
   }
+  const maxMemory = maxMemoryMiB(values['max-memory']);
 
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   const runDir = resolve(io.cwd, '.cartograph', 'runs', `${stamp}-${process.pid}`);
@@ -199,11 +236,16 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
       runDir,
       configDir: prepared.configDir,
       objectsFile: values.objects,
+      clones,
+      keepFailed: values['keep-failed'] === true,
       keys: prepared.keys,
       lockTimeoutMs: prepared.lockTimeoutMs,
     });
+    // What runs killed before they could clean up left of their clones goes first.
+    await sweepClones(dirname(runDir), io.cwd);
     report = await executePlan(graph, plan, executor, {
       jobs: prepared.jobs,
+      maxMemoryMiB: maxMemory,
       failFast: values['fail-fast'] === true,
       signal: controller.signal,
       onEvent,

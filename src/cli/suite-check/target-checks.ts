@@ -6,6 +6,7 @@
  * system will take them.
  */
 import { isAbsolute, resolve, sep } from 'node:path';
+import { ROOT_STATE_NAMES as ROOT_STATES } from '../../params/index.js';
 import { CartographError, ConfigError } from '../../errors.js';
 import type { Params } from '../../params/index.js';
 import {
@@ -98,7 +99,33 @@ function checkVm(target: VmTarget, options: CheckOptions): Finding[] {
   attempt(out, undefined, p, () => guestAccessOf(target));
   checkPolicies(out, target);
   checkBooleans(out, target.params);
+  checkVmStatesKept(out, target);
   return out;
+}
+
+/**
+ * A qcow2vt vm state lives inside the vm's active images, and a qcow2ext image state's get
+ * replaces the active image with a new overlay: a vm that gets or sets qcow2vt states while
+ * its images keep qcow2ext states would lose them silently. `ramfile` keeps vm states in the
+ * pool beside the image states instead.
+ */
+function checkVmStatesKept(out: Finding[], target: VmTarget): void {
+  const p = target.params;
+  const used = ['set_state', 'get_state']
+    .map((key) => [key, p.get(key)?.trim() ?? ''] as const)
+    .find(([, state]) => state !== '' && !ROOT_STATES.has(state));
+  if (used === undefined || (p.get('states') ?? 'qcow2vt') !== 'qcow2vt') return;
+  const external = target.images.filter((i) => i.params.get('states') === 'qcow2ext');
+  if (external.length === 0) return;
+  const [key, state] = used;
+  out.push(
+    bad(
+      key,
+      state,
+      `${key}_vms = ${JSON.stringify(state)} of ${target.id}: a qcow2vt vm state lives inside the images, but ${external.map((i) => i.id).join(', ')} keep qcow2ext states, whose get replaces the image: the vm state would be lost`,
+      'use states_vms = ramfile (vm states as files in the pool, beside the image states), or states_images = qcow2',
+    ),
+  );
 }
 
 function checkImage(target: ImageTarget, options: CheckOptions): Finding[] {

@@ -15,3 +15,4 @@ export {
   type SnapshotJob,
   type VmSnapshotDrives,
 } from './vm-snapshots.js';
+export { incomingFromFile, resumeIncoming, saveRamFile } from './migration.js';

@@ -8,12 +8,14 @@ import type { StateTarget } from '../target.js';
 import { qcow2Backend } from './qcow2.js';
 import { qcow2extBackend } from './qcow2ext.js';
 import { qcow2vtBackend } from './qcow2vt.js';
+import { ramfileBackend } from './ramfile.js';
 
 /**
  * The state backends: `qcow2` (internal disk snapshots), `qcow2ext` (external overlay files in
- * a pool) for images, `qcow2vt` (vm snapshots with RAM through QMP) for vms.
+ * a pool) for images; `qcow2vt` (vm snapshots with RAM through QMP, inside the images) and
+ * `ramfile` (the RAM as a migration stream in the pool, beside qcow2ext image states) for vms.
  */
-export type BackendName = 'qcow2' | 'qcow2ext' | 'qcow2vt';
+export type BackendName = 'qcow2' | 'qcow2ext' | 'qcow2vt' | 'ramfile';
 
 /** One state as `show` lists it. Which fields are set depends on the backend. */
 export interface StateInfo {
@@ -114,7 +116,8 @@ function bind<T extends StateTarget>(backend: StateBackend<T>, target: T): Targe
 
 /**
  * The backend of a target, from its scoped `states` parameter (`states_images` /
- * `states_vms`): `qcow2` (default) or `qcow2ext` for images, `qcow2vt` (default) for vms.
+ * `states_vms`): `qcow2` (default) or `qcow2ext` for images, `qcow2vt` (default) or `ramfile`
+ * for vms.
  * Anything else is `STATE_BAD_BACKEND` naming the object and the value.
  */
 export function backendFor(target: StateTarget): TargetBackend {
@@ -124,11 +127,15 @@ export function backendFor(target: StateTarget): TargetBackend {
     if (name === 'qcow2ext') return bind(qcow2extBackend, target);
   } else if (name === undefined || name === '' || name === 'qcow2vt') {
     return bind(qcow2vtBackend, target);
+  } else if (name === 'ramfile') {
+    return bind(ramfileBackend, target);
   }
   throw new StateError(
     'STATE_BAD_BACKEND',
     `states = "${name}" for ${target.id}: ${
-      target.kind === 'images' ? 'image states use qcow2 or qcow2ext' : 'vm states use qcow2vt'
+      target.kind === 'images'
+        ? 'image states use qcow2 or qcow2ext'
+        : 'vm states use qcow2vt or ramfile'
     }`,
   );
 }

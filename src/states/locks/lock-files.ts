@@ -4,7 +4,7 @@
  */
 import { readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rmdir, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CartographError } from '../../errors.js';
@@ -43,7 +43,10 @@ export function lockFileOf(key: string, runDir: string): LockFile {
     case 'pool':
       return { file: join(value, '.pool.lock'), what: `pool ${value}` };
     case 'vm':
-      return { file: join(runDir, `${value}.lock`), what: `vm ${value}` };
+      // `<run dir>/<vm id>` (`lockKeys`), or a bare vm id under `runDir`.
+      return isAbsolute(value)
+        ? { file: `${value}.lock`, what: `vm ${basename(value)}` }
+        : { file: join(runDir, `${value}.lock`), what: `vm ${value}` };
     default:
       throw new CartographError('INTERNAL', `unknown lock key ${key}`);
   }

@@ -2,6 +2,7 @@
  * Locks on objects: the lock keys of a target (its images, pool directories and vm), holding
  * them in this process and across processes while an operation runs.
  */
+import { join } from 'node:path';
 import { StateError } from '../../errors.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
 import { imagePath, poolDir } from '../pool/index.js';
@@ -106,9 +107,10 @@ export class StateLockedError extends StateError {
  * variants of a vm may share an active image but not a pool directory, and the other way
  * round).
  */
-export function lockKeys(target: StateTarget, cwd: string): string[] {
+export function lockKeys(target: StateTarget, cwd: string, runDir: string): string[] {
   const images = target.kind === 'images' ? [target] : target.images;
-  const keys = [`vm:${target.vmId}`];
+  // The vm as it runs under this run directory: clones of it run under others.
+  const keys = [`vm:${join(runDir, target.vmId)}`];
   for (const image of images) {
     keys.push(`image:${imagePath(image, cwd)}`);
     if (image.params.get('states') === 'qcow2ext') keys.push(`pool:${poolDir(image, cwd)}`);
@@ -136,7 +138,7 @@ export async function lockObjects(
   ctx: StateContext & { owner?: string },
 ): Promise<() => Promise<void>> {
   const rctx = resolvedContext(ctx);
-  const keys = [...new Set(targets.flatMap((t) => lockKeys(t, rctx.cwd)))];
+  const keys = [...new Set(targets.flatMap((t) => lockKeys(t, rctx.cwd, rctx.runDir)))];
   return rctx.fileLocks.acquire(
     keys.map((k) => lockFileOf(k, rctx.runDir)),
     {
@@ -201,7 +203,7 @@ export function withPoolLocks<T>(
   ctx: ResolvedContext,
   fn: (recovered: readonly Recovery[]) => Promise<T>,
 ): Promise<T> {
-  const keys = new Set(targets.flatMap((t) => lockKeys(t, ctx.cwd)));
+  const keys = new Set(targets.flatMap((t) => lockKeys(t, ctx.cwd, ctx.runDir)));
   for (const image of distinctImagesOf(targets)) {
     if ((image.params.get('swarm_pool') ?? '') !== '') keys.add(`pool:${poolDir(image, ctx.cwd)}`);
   }

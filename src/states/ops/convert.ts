@@ -42,7 +42,7 @@ export async function convertRawImage(
   });
   const existed = await withObjectLocks(
     [target],
-    lockKeys(target, rctx.cwd),
+    lockKeys(target, rctx.cwd, rctx.runDir),
     `convert ${target.id}`,
     rctx,
     async () => {

@@ -44,7 +44,7 @@ export async function runRootOps(
       spec.mode === 'make'
         ? parsePolicy(target, 'root', 'check_mode', 'rf')
         : parsePolicy(target, 'unset', 'unset_mode', 'fi'),
-    keys: lockKeys(target, ctx.cwd),
+    keys: lockKeys(target, ctx.cwd, ctx.runDir),
   }));
   const results: StateResult[] = [];
   for (const { target, backend, policy, keys } of jobs) {

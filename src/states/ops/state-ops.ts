@@ -60,7 +60,11 @@ interface Job {
 }
 
 /** Reads and checks everything a job needs, so that bad params fail before any work. */
-function plan(targets: readonly StateTarget[], specs: readonly StateOpSpec[], cwd: string): Job[] {
+function plan(
+  targets: readonly StateTarget[],
+  specs: readonly StateOpSpec[],
+  ctx: ResolvedContext,
+): Job[] {
   const jobs: Job[] = [];
   for (const target of targets) {
     for (const spec of specs) {
@@ -75,7 +79,7 @@ function plan(targets: readonly StateTarget[], specs: readonly StateOpSpec[], cw
         policy: parsePolicy(target, spec.op, spec.modeParam, spec.defaultMode),
         rootPolicy: parsePolicy(target, 'root', 'check_mode', 'rf'),
         backend: backendFor(target),
-        keys: lockKeys(target, cwd),
+        keys: lockKeys(target, ctx.cwd, ctx.runDir),
       });
     }
   }
@@ -97,7 +101,7 @@ export async function runStateOps(
   specs: readonly StateOpSpec[],
   ctx: ResolvedContext,
 ): Promise<StateResult[]> {
-  const jobs = plan(targets, specs, ctx.cwd);
+  const jobs = plan(targets, specs, ctx);
   const results: StateResult[] = [];
   for (const job of jobs) {
     const started = performance.now();

@@ -6,6 +6,7 @@ export {
   stateImagePath,
   poolDir,
   recordDirOf,
+  vmPoolDir,
 } from './layout.js';
 export { backingOf, dependentsOf, listPool, readPool, stateNamesIn } from './pool-files.js';
 export { listStoredStates, type StoredState } from './stored-states.js';

@@ -6,7 +6,7 @@
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, StateError } from '../../errors.js';
 import type { BackendName } from '../backends/index.js';
-import type { ImageTarget, StateTarget } from '../target.js';
+import type { ImageTarget, StateTarget, VmTarget } from '../target.js';
 
 /** `image_format` of an image target: `qcow2` (default) or `raw`; anything else is an error. */
 export function imageFormatOf(target: ImageTarget): 'qcow2' | 'raw' {
@@ -76,12 +76,28 @@ export function sidecarDir(image: string): string {
 }
 
 /**
+ * The directory of a vm's `ramfile` states: `<swarm_pool>/<vm object id>`, the parent of its
+ * images' pool directories (each state is `<state>.ram` there, beside `<image>/<state>.qcow2`).
+ */
+export function vmPoolDir(target: VmTarget, cwd: string): string {
+  const pool = target.params.get('swarm_pool');
+  if (pool === undefined || pool === '') {
+    throw new ConfigError(
+      'CFG_MISSING_PARAM',
+      `swarm_pool of ${target.id} is not set (ramfile keeps its states there)`,
+    );
+  }
+  return resolve(cwd, join(pool, target.vmId));
+}
+
+/**
  * The directory of the records (manifests, markers) of a target's states under `backend`:
- * the pool directory for qcow2ext (beside the state files), else the sidecar of the image that
+ * the pool directory for qcow2ext and ramfile (beside the state files), else the sidecar of the image that
  * holds the snapshots (`images/` for image states, `vms/` of the vm's first image for vm
  * states, where QEMU puts the saved RAM).
  */
 export function recordDirOf(target: StateTarget, backend: BackendName, cwd: string): string {
+  if (target.kind === 'vms' && backend === 'ramfile') return vmPoolDir(target, cwd);
   if (target.kind === 'images') {
     return backend === 'qcow2ext'
       ? poolDir(target, cwd)

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { readFile, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GuestMachine, SnapshotInfo } from '../../qemu/index.js';
+import { type GuestMachine, guestMachine, type SnapshotInfo } from '../../qemu/index.js';
 import { type BackendName, internalImageBytes, internalSnapshotOf } from '../backends/index.js';
 import type { ResolvedContext } from '../ops/index.js';
-import { poolDir, recordDirOf, stateNamesIn } from '../pool/index.js';
-import type { StateTarget } from '../target.js';
-import { locateVm } from '../vms/index.js';
+import { poolDir, recordDirOf, stateNamesIn, vmPoolDir } from '../pool/index.js';
+import type { StateTarget, VmTarget } from '../target.js';
+import { locateVm, vmHardware } from '../vms/index.js';
 import { stateRecord } from './marker.js';
 
 let version: string | undefined;
@@ -94,7 +94,7 @@ export interface StateManifest extends StateManifestInput {
   readonly machine?: GuestMachine;
 }
 
-const BACKENDS: readonly BackendName[] = ['qcow2', 'qcow2ext', 'qcow2vt'];
+const BACKENDS: readonly BackendName[] = ['qcow2', 'qcow2ext', 'qcow2vt', 'ramfile'];
 
 /** Whether a manifest's `machine` field is a machine description. */
 function isGuestMachine(value: unknown): value is GuestMachine {
@@ -227,6 +227,17 @@ export function manifestProblem(
  * size (the state file's for qcow2ext; for internal states the growth of the image files since
  * `bytesBefore`, at least the saved RAM) and, for internal states, the snapshot it describes.
  */
+/**
+ * The machine a vm state was saved on: the running vm's (it may run with other params than
+ * the config has now), else, for a vm a save has stopped (`ramfile`), the one its params make.
+ */
+async function machineOf(target: VmTarget, ctx: ResolvedContext): Promise<GuestMachine> {
+  const running = await locateVm(target.vmId, ctx);
+  if (running !== undefined) return running.machine;
+  const { memoryMiB, hardware } = vmHardware(target, ctx.cwd);
+  return guestMachine({ drives: target.images.map(() => ({ file: '' })), memoryMiB, hardware });
+}
+
 export async function buildManifest(
   target: StateTarget,
   state: string,
@@ -239,6 +250,9 @@ export async function buildManifest(
   let snapshot: StateManifest['snapshot'];
   if (backend === 'qcow2ext' && target.kind === 'images') {
     size = (await stat(join(poolDir(target, ctx.cwd), `${state}.qcow2`))).size;
+  } else if (backend === 'ramfile' && target.kind === 'vms') {
+    // The RAM file; the disks are image states with manifests of their own.
+    size = (await stat(join(vmPoolDir(target, ctx.cwd), `${state}.ram`))).size;
   } else {
     const found = await internalSnapshotOf(target, state, ctx);
     const grown = (await internalImageBytes(target, ctx.cwd)) - bytesBefore;
@@ -247,7 +261,7 @@ export async function buildManifest(
       snapshot = { id: found.id, dateSec: found.dateSec, dateNsec: found.dateNsec };
     }
   }
-  const machine = target.kind === 'vms' ? (await locateVm(target.vmId, ctx))?.machine : undefined;
+  const machine = target.kind === 'vms' ? await machineOf(target, ctx) : undefined;
   return {
     format: 1,
     cartograph: cartographVersion(),

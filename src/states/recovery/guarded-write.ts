@@ -72,7 +72,7 @@ export async function guardedWrite(
     if (write.began) return;
     const dependents = info?.dependents ?? [];
     write.dependents = dependents;
-    if (op === 'set' && backend.name !== 'qcow2ext') {
+    if (op === 'set' && (backend.name === 'qcow2' || backend.name === 'qcow2vt')) {
       write.bytesBefore = await internalImageBytes(target, ctx.cwd);
     }
     const marker: StateMarker & { format: 1 } = {

@@ -14,11 +14,11 @@ import {
   type QemuVm,
   repairLeaks,
 } from '../../qemu/index.js';
-import { pathExists, readDirOrEmpty, removeFiles } from '../../shared/index.js';
+import { pathExists, readDirOrEmpty, removeFiles, tempWriterPid } from '../../shared/index.js';
 import { isDiskOnlySnapshot } from '../backends/index.js';
 import { isHolderAlive, lockKeys, withObjectLocks } from '../locks/index.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
-import { imageFormatOf, imagePath, poolDir, sidecarDir } from '../pool/index.js';
+import { imageFormatOf, imagePath, poolDir, sidecarDir, vmPoolDir } from '../pool/index.js';
 import { findMarkers, readMarker, type StateMarker, stateRecord } from '../records/index.js';
 import type { ImageTarget, StateTarget, VmTarget } from '../target.js';
 import { locateVm, withVm } from '../vms/index.js';
@@ -80,6 +80,15 @@ export async function recoverTarget(
       }
     }
   }
+  if (target.kind === 'vms' && target.params.get('states') === 'ramfile') {
+    const dir = vmPoolDir(target, ctx.cwd);
+    for (const state of await markedStates(dir)) {
+      const marker = await readMarker(stateRecord(dir, state).marker, state, 'ramfile');
+      if (marker !== undefined && !busy(marker)) {
+        done.push(await recoverRamfile(target, marker, ctx));
+      }
+    }
+  }
   const first = target.kind === 'vms' ? target.images[0] : undefined;
   if (target.kind === 'vms' && first !== undefined && imageFormatOf(first) === 'qcow2') {
     const dir = join(sidecarDir(imagePath(first, ctx.cwd)), 'vms');
@@ -90,6 +99,46 @@ export async function recoverTarget(
     }
   }
   return done;
+}
+
+/**
+ * Recovers an interrupted `ramfile` set or unset of a vm state: its RAM file (or the dead
+ * writer's temporary one) goes, and each image's state of the same name is dealt with as an
+ * interrupted qcow2ext operation of that image (an image moved into the pool is put back, the
+ * half-made state discarded, an unset finished). The vm state is then missing: nothing proves
+ * an interrupted write complete.
+ */
+async function recoverRamfile(
+  target: VmTarget,
+  marker: StateMarker,
+  ctx: ResolvedContext,
+): Promise<Recovery> {
+  const dir = vmPoolDir(target, ctx.cwd);
+  const name = `${marker.state}.ram`;
+  const temps = (await readDirOrEmpty(dir)).filter((entry) => {
+    const pid = tempWriterPid(entry, name);
+    return pid !== undefined && isAbandonedPid(pid);
+  });
+  await removeFiles([join(dir, name), ...temps.map((entry) => join(dir, entry))]);
+  const notes: string[] = [];
+  let done = true;
+  for (const image of target.images) {
+    const imageMarker: StateMarker = { ...marker, object: image.id, backend: 'qcow2ext' };
+    const r = await recoverQcow2ext(image, imageMarker, ctx);
+    done &&= r.done;
+    notes.push(`${image.id}: ${r.detail}`);
+  }
+  const record = stateRecord(dir, marker.state);
+  if (done) await removeFiles([record.manifest, record.marker]);
+  return {
+    target: target.id,
+    kind: 'vms',
+    state: marker.state,
+    backend: 'ramfile',
+    op: marker.op,
+    done,
+    detail: `an interrupted ${marker.op} of pid ${marker.pid}: removed the RAM file; ${notes.join('; ')}`,
+  };
 }
 
 /**
@@ -109,7 +158,7 @@ export async function recoverStates(
     done.push(
       ...(await withObjectLocks(
         [target],
-        lockKeys(target, rctx.cwd),
+        lockKeys(target, rctx.cwd, rctx.runDir),
         `recover ${target.id}`,
         rctx,
         (recovered) => Promise.resolve(recovered),

@@ -152,7 +152,8 @@ export async function withGuestChannel<T>(
       hint: 'set guest_access = serial or agent for the vm (or pass --access)',
     });
   }
-  const key = `guest:${running.vmId}`;
+  // The guest of this running vm: clones of the vm run under other run directories.
+  const key = `guest:${running.runDir}`;
   return ctx.locks.with([key], async () => {
     const release = await ctx.fileLocks.acquire([guestLock(running, ctx)], {
       owner: options.owner ?? `cartograph (pid ${process.pid})`,
@@ -193,7 +194,7 @@ export async function withSerialConsole<T>(
 ): Promise<T> {
   const rctx = resolvedContext(ctx);
   const running = await runningGuest(target, rctx);
-  return rctx.locks.with([`guest:${running.vmId}`], async () => {
+  return rctx.locks.with([`guest:${running.runDir}`], async () => {
     const release = await rctx.fileLocks.acquire([guestLock(running, rctx)], {
       owner: `cartograph console (pid ${process.pid})`,
       timeoutMs: rctx.lockTimeoutMs,

@@ -7,7 +7,7 @@ export {
   vmRunDir,
   type VmRunDir,
 } from './run-dirs.js';
-export { startVm, stopVm, withVm, bootVm, shutdownVm } from './vm-lifecycle.js';
+export { startVm, stopVm, stopVmsUnder, withVm, bootVm, shutdownVm } from './vm-lifecycle.js';
 export {
   askGuestToPowerOff,
   bootedGuestAccess,

@@ -4,7 +4,7 @@
  */
 import { StateError } from '../../errors.js';
 import { QemuVm, type VmStopResult } from '../../qemu/index.js';
-import { pathExists } from '../../shared/index.js';
+import { pathExists, readDirOrEmpty } from '../../shared/index.js';
 import { createImageRoot } from '../backends/index.js';
 import { lockKeys, withObjectLocks } from '../locks/index.js';
 import { resolvedContext, type ResolvedContext, type StateContext } from '../ops/index.js';
@@ -45,6 +45,13 @@ export async function withVm<T>(
 export async function startVm(
   target: VmTarget,
   ctx: ResolvedContext,
+  options: {
+    /**
+     * Resume from a migration stream (a `ramfile` state) instead of booting: QEMU's
+     * `-incoming`; the caller waits for the load and continues the vm.
+     */
+    readonly incoming?: string;
+  } = {},
 ): Promise<{ vm: RunningVm; booted: boolean }> {
   const running = await locateVm(target.vmId, ctx);
   if (running !== undefined) return { vm: running, booted: false };
@@ -82,6 +89,7 @@ export async function startVm(
     memoryMiB,
     hardware,
     extraArgs,
+    incoming: options.incoming,
     detached: true,
     name: target.id,
     meta,
@@ -96,7 +104,7 @@ export async function startVm(
     runDir: started.runDir,
     qmpSocket: started.qmpSocket,
   });
-  if (ctx.bootFor !== 'restore' && guest.access !== 'none') {
+  if (ctx.bootFor !== 'restore' && options.incoming === undefined && guest.access !== 'none') {
     try {
       await waitForGuest(started, guest, ctx);
     } catch (error) {
@@ -153,7 +161,7 @@ export async function bootVm(target: VmTarget, ctx: StateContext): Promise<Runni
   const rctx = resolvedContext(ctx);
   return withObjectLocks(
     [target],
-    lockKeys(target, rctx.cwd),
+    lockKeys(target, rctx.cwd, rctx.runDir),
     `boot ${target.id}`,
     rctx,
     async () => {
@@ -176,7 +184,31 @@ export async function shutdownVm(
   reason = 'asked to shut down',
 ): Promise<VmStopResult | undefined> {
   const rctx = resolvedContext(ctx);
-  return withObjectLocks([target], lockKeys(target, rctx.cwd), `shutdown ${target.id}`, rctx, () =>
-    stopVm(target.vmId, reason, rctx),
+  return withObjectLocks(
+    [target],
+    lockKeys(target, rctx.cwd, rctx.runDir),
+    `shutdown ${target.id}`,
+    rctx,
+    () => stopVm(target.vmId, reason, rctx),
   );
+}
+
+/**
+ * Stops every vm that runs under `ctx.runDir`, at once (`quit`: nothing of theirs is kept),
+ * and cleans what vms that died there left: for a directory of throw-away clones, whose vms
+ * nobody else will stop. Resolves with the ids of the vms it found running.
+ */
+export async function stopVmsUnder(ctx: StateContext, reason: string): Promise<string[]> {
+  const rctx: ResolvedContext = { ...resolvedContext(ctx), stopFor: 'discard' };
+  const ids = new Set<string>();
+  for (const entry of await readDirOrEmpty(rctx.runDir)) {
+    // A vm's directory, or the record of the short one it fell back to under /tmp.
+    const id = entry.endsWith('.run-dir') ? entry.slice(0, -'.run-dir'.length) : entry;
+    if (!id.endsWith('.lock') && !id.startsWith('.')) ids.add(id);
+  }
+  const stopped: string[] = [];
+  for (const id of ids) {
+    if ((await stopVm(id, reason, rctx)) !== undefined) stopped.push(id);
+  }
+  return stopped;
 }

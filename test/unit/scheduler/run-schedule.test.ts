@@ -157,4 +157,53 @@ describe('runSchedule', () => {
     expect(r.get('a')?.status).toBe('failed');
     expect(r.get('b')?.status).toBe('blocked');
   });
+
+  it('keeps the guest RAM of running tasks within the memory budget, in order', async () => {
+    const c = controllable();
+    const waits: string[] = [];
+    const big = (id: string, memoryMiB: number): ScheduledTask => ({ ...task(id), memoryMiB });
+    const done = runSchedule(
+      [big('a', 256), big('b', 256), big('c', 512), big('d', 128), task('e')],
+      c.executor,
+      {
+        jobs: 5,
+        maxMemoryMiB: 600,
+        onEvent: (e) => {
+          if (e.type === 'task-waiting-memory') waits.push(e.id);
+        },
+      },
+    );
+    // a and b fit (512); c (512) waits, and d waits behind it rather than overtaking it;
+    // e needs no memory and runs at once.
+    await c.whenRunning(['a', 'b', 'e']);
+    expect(waits).toEqual(['c', 'd']);
+    c.pass('a');
+    c.pass('e');
+    // 256 + 512 is too much: c still waits for b.
+    await c.whenRunning(['b']);
+    c.pass('b');
+    await c.whenRunning(['c']);
+    c.pass('c');
+    await c.whenRunning(['d']);
+    c.pass('d');
+    const results = await done;
+    expect([...results.values()].every((r) => r.status === 'passed')).toBe(true);
+  });
+
+  it('runs a task bigger than the whole memory budget alone instead of never', async () => {
+    const c = controllable();
+    const done = runSchedule(
+      [
+        { ...task('huge'), memoryMiB: 4096 },
+        { ...task('small'), memoryMiB: 64 },
+      ],
+      c.executor,
+      { jobs: 2, maxMemoryMiB: 1024 },
+    );
+    await c.whenRunning(['huge']);
+    c.pass('huge');
+    await c.whenRunning(['small']);
+    c.pass('small');
+    expect([...(await done).values()].map((r) => r.status)).toEqual(['passed', 'passed']);
+  });
 });
