@@ -1,25 +1,18 @@
 import { StateError } from '../../errors.js';
-import { deleteSnapshot, machineDifferences } from '../../qemu/index.js';
+import { deleteSnapshot, type GuestMachine, machineDifferences } from '../../qemu/index.js';
 import { pathExists } from '../../shared/index.js';
 import { isStateName, type ResolvedContext } from '../ops/index.js';
 import { imagePath, recordDirOf } from '../pool/index.js';
 import { readManifest, stateRecord } from '../records/index.js';
 import type { VmTarget } from '../target.js';
-import {
-  locateVm,
-  requireRunningVm,
-  type RunningVm,
-  startVm,
-  stopVm,
-  withVm,
-} from '../vms/index.js';
+import { locateVm, requireRunningVm, startVm, stopVm, withVm } from '../vms/index.js';
 import type { BackendName, StateBackend, StateInfo } from './backend.js';
 import { createImageRoot } from './image-roots.js';
 import { completeVmStates, isDiskOnlySnapshot, vmImageInfos } from './internal-snapshots.js';
 
 /**
- * Refuses to load vm state `state` into a vm whose machine differs from the one its manifest
- * recorded at the save, naming what differs: QEMU would fail with no more than "Size mismatch"
+ * Refuses to load vm state `state` into a vm whose machine (`now`) differs from the one its
+ * manifest recorded at the save, naming what differs: QEMU would fail with no more than "Size mismatch"
  * or "Unknown savevm section", or worse, load it. States without a recorded machine (made by
  * hand, or by an older cartograph) are left to QEMU.
  */
@@ -27,13 +20,13 @@ export async function assertSameMachine(
   target: VmTarget,
   state: string,
   backend: BackendName,
-  running: RunningVm,
+  now: GuestMachine,
   ctx: ResolvedContext,
 ): Promise<void> {
   const record = stateRecord(recordDirOf(target, backend, ctx.cwd), state);
   const saved = (await readManifest(record.manifest))?.manifest?.machine;
   if (saved === undefined) return;
-  const differences = machineDifferences(saved, running.machine);
+  const differences = machineDifferences(saved, now);
   if (differences.length > 0) {
     throw new StateError(
       'STATE_HARDWARE_MISMATCH',
@@ -73,7 +66,7 @@ export const qcow2vtBackend: StateBackend<VmTarget> = {
 
   async get(target, state, ctx) {
     const running = await requireRunningVm(target, state, ctx);
-    await assertSameMachine(target, state, 'qcow2vt', running, ctx);
+    await assertSameMachine(target, state, 'qcow2vt', running.machine, ctx);
     await withVm(running, ctx, async (vm) => {
       await vm.loadSnapshot(state, { signal: ctx.signal });
       // The restored vm goes on running, as the reference's get does (pause, loadvm, resume).

@@ -8,29 +8,22 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateError } from '../../errors.js';
 import {
+  type GuestMachine,
   guestMachine,
   incomingFromFile,
-  machineDifferences,
   QemuVm,
   resumeIncoming,
   saveRamFile,
 } from '../../qemu/index.js';
 import { pathExists, syncDir, tempPath } from '../../shared/index.js';
 import { isStateName, type ResolvedContext } from '../ops/index.js';
-import {
-  dependentsOf,
-  imagePath,
-  poolDir,
-  readPool,
-  recordDirOf,
-  vmPoolDir,
-} from '../pool/index.js';
-import { readManifest, stateRecord } from '../records/index.js';
+import { dependentsOf, imagePath, poolDir, readPool, vmPoolDir } from '../pool/index.js';
 import type { ImageTarget, VmTarget } from '../target.js';
 import { locateVm, requireRunningVm, startVm, stopVm, vmHardware, withVm } from '../vms/index.js';
 import type { BeginWrite, StateBackend, StateInfo } from './backend.js';
 import { createImageRoot } from './image-roots.js';
 import { qcow2extBackend, qcow2extSet, qcow2extUnset } from './qcow2ext.js';
+import { assertSameMachine } from './qcow2vt.js';
 
 const SUFFIX = '.ram';
 
@@ -56,28 +49,10 @@ function poolImages(target: VmTarget): readonly ImageTarget[] {
 
 const noBegin: BeginWrite = () => Promise.resolve();
 
-/**
- * Refuses a load into other hardware than the state was saved on (QEMU would say no more than
- * "Size mismatch"), comparing the manifest's machine with the one the params describe now.
- */
-async function assertMachine(target: VmTarget, state: string, ctx: ResolvedContext): Promise<void> {
-  const record = stateRecord(recordDirOf(target, 'ramfile', ctx.cwd), state);
-  const saved = (await readManifest(record.manifest))?.manifest?.machine;
-  if (saved === undefined) return;
+/** The machine the vm's params describe now (a ramfile state is loaded into a new vm). */
+function machineNow(target: VmTarget, ctx: ResolvedContext): GuestMachine {
   const { memoryMiB, hardware } = vmHardware(target, ctx.cwd);
-  const now = guestMachine({
-    drives: target.images.map(() => ({ file: '' })),
-    memoryMiB,
-    hardware,
-  });
-  const differences = machineDifferences(saved, now);
-  if (differences.length > 0) {
-    throw new StateError(
-      'STATE_HARDWARE_MISMATCH',
-      `vm state "${state}" of ${target.id} was saved on other hardware than the vm has now: ${differences.join(', ')}`,
-      { hint: 'set the vm params back to what the state was saved with, or set the state again' },
-    );
-  }
+  return guestMachine({ drives: target.images.map(() => ({ file: '' })), memoryMiB, hardware });
 }
 
 /**
@@ -121,7 +96,7 @@ export const ramfileBackend: StateBackend<VmTarget> = {
 
   async get(target, state, ctx) {
     const images = poolImages(target);
-    await assertMachine(target, state, ctx);
+    await assertSameMachine(target, state, 'ramfile', machineNow(target, ctx), ctx);
     // A vm restored from a stream starts from it, not from whatever runs now.
     await stopVm(target.vmId, `vm state "${state}" is being restored`, {
       ...ctx,

@@ -248,71 +248,66 @@ async function runningGuest(target: VmTarget, ctx: ResolvedContext): Promise<Run
 }
 
 /**
+ * Runs `fn` with a channel to the guest of a target's running vm (`GUEST_NOT_RUNNING` when it
+ * is off), reached as it was booted, under the vm's guest lock.
+ */
+async function withTargetGuest<T>(
+  target: VmTarget,
+  options: GuestCallOptions,
+  ctx: StateContext,
+  fn: (channel: GuestChannel) => Promise<T>,
+): Promise<T> {
+  const rctx = resolvedContext(ctx);
+  const running = await runningGuest(target, rctx);
+  return withGuestChannel(running, specOf(running, target), rctx, fn, options);
+}
+
+/**
  * Runs a command in the guest of a running vm: `argv` is quoted for the guest, never re-split;
  * stdout and stderr come back apart and byte-exact with the command's exit status.
  */
-export async function execInGuest(
+export function execInGuest(
   target: VmTarget,
   argv: readonly string[],
   options: GuestCallOptions & GuestExecOptions,
   ctx: StateContext,
 ): Promise<GuestExecResult> {
-  const rctx = resolvedContext(ctx);
-  const running = await runningGuest(target, rctx);
-  return withGuestChannel(
-    running,
-    specOf(running, target),
-    rctx,
-    (channel) =>
-      channel.exec(argv, {
-        stdin: options.stdin,
-        timeoutMs: options.timeoutMs,
-        signal: options.signal ?? ctx.signal,
-        env: options.env,
-      }),
-    options,
+  return withTargetGuest(target, options, ctx, (channel) =>
+    channel.exec(argv, {
+      stdin: options.stdin,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal ?? ctx.signal,
+      env: options.env,
+    }),
   );
 }
 
 /** Writes `data` to `path` in the guest of a running vm. */
-export async function writeGuestFile(
+export function writeGuestFile(
   target: VmTarget,
   path: string,
   data: Uint8Array,
   options: GuestCallOptions & { mode?: number; timeoutMs?: number },
   ctx: StateContext,
 ): Promise<void> {
-  const rctx = resolvedContext(ctx);
-  const running = await runningGuest(target, rctx);
-  await withGuestChannel(
-    running,
-    specOf(running, target),
-    rctx,
-    (channel) =>
-      channel.writeFile(path, data, {
-        mode: options.mode,
-        timeoutMs: options.timeoutMs,
-        signal: ctx.signal,
-      }),
-    options,
+  return withTargetGuest(target, options, ctx, (channel) =>
+    channel.writeFile(path, data, {
+      mode: options.mode,
+      timeoutMs: options.timeoutMs,
+      signal: ctx.signal,
+    }),
   );
 }
 
 /** The content of `path` in the guest of a running vm. */
-export async function readGuestFile(
+export function readGuestFile(
   target: VmTarget,
   path: string,
   options: GuestCallOptions & { timeoutMs?: number },
   ctx: StateContext,
 ): Promise<Buffer> {
-  const rctx = resolvedContext(ctx);
-  const running = await runningGuest(target, rctx);
-  return withGuestChannel(
-    running,
-    specOf(running, target),
-    rctx,
-    (channel) => channel.readFile(path, { timeoutMs: options.timeoutMs, signal: ctx.signal }),
-    options,
+  return withTargetGuest(target, options, ctx, (channel) =>
+    channel.readFile(path, { timeoutMs: options.timeoutMs, signal: ctx.signal }),
   );
 }
 
