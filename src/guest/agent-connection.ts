@@ -212,7 +212,10 @@ export class AgentConnection {
     for (;;) {
       const newline = data.indexOf(0x0a);
       const delimiter = data.indexOf(DELIMITER);
-      if (delimiter >= 0 && (newline < 0 || delimiter < newline)) {
+      // Waiting for a sync's 0xFF: whole lines before it go too (qemu-ga answers the 0xFF a
+      // client sends with a parse error, which can arrive in one chunk with the sync's reply).
+      if (this.#skipToDelimiter && delimiter < 0) return;
+      if (delimiter >= 0 && (newline < 0 || delimiter < newline || this.#skipToDelimiter)) {
         // The agent writes 0xFF only right before a reply: a partial line before it is left
         // over (from an earlier client, or stale output), as is everything before a sync's.
         this.#parts = [];
@@ -220,7 +223,6 @@ export class AgentConnection {
         data = data.subarray(delimiter + 1);
         continue;
       }
-      if (this.#skipToDelimiter) return;
       if (newline < 0) break;
       // Parts are joined only once a line is complete: a file read's reply is one line of MiBs.
       this.#parts.push(data.subarray(0, newline));

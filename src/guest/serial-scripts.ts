@@ -186,7 +186,9 @@ export function runScript(input: RunScriptInput): string {
     'if command -v setsid >/dev/null 2>&1; then S=setsid; fi',
     `(${exports.join('')}exec $S ${shellQuote(input.argv)}) <"$i" >"$d/o" 2>"$d/e" &`,
     'p=$!',
-    `(trap 'kill $z 2>/dev/null; exit 0' TERM; sleep ${input.timeoutSeconds} & z=$!; wait $z && kill -9 -$p $p) >/dev/null 2>&1 </dev/null &`,
+    // Polls once a second rather than sleeping the whole timeout: a shell waiting for its sleep
+    // may not run a TERM trap (busybox ash does not), which left the sleep behind.
+    `(n=0; while kill -0 $p 2>/dev/null; do sleep 1; n=$((n + 1)); if [ $n -ge ${input.timeoutSeconds} ]; then kill -9 -$p $p; break; fi; done) >/dev/null 2>&1 </dev/null &`,
     'w=$!',
     'echo "$p $w" >"$d/pids"',
     'echo ":$m:p:$p:$w:"',
@@ -242,8 +244,9 @@ export function resendScript(
 /**
  * What brings a shell back to its prompt after an interrupted request (a probe follows): the
  * end of a heredoc the shell may still be reading (harmless otherwise: a "not found"), then,
- * when a command was started, killing its session and itself, and ending its watchdog (TERM:
- * it then ends its sleep too). Their pids are in the command's work directory, so a `p`
+ * when a command was started, killing its session and itself, and ending its watchdog (which
+ * also ends by itself within a second of the command). Their pids are in the command's work
+ * directory, so a `p`
  * marker that noise broke does not matter.
  */
 export function recoverLines(base: string, commandToken: string | undefined): string {

@@ -90,11 +90,18 @@ export class FakeGuestAgent {
     }
     socket.write(STALE);
     let pending = Buffer.alloc(0);
+    // qemu-ga answers a 0xFF with a parse error (no id); sent here in one write with the reply
+    // that follows, the way a busy guest's output reaches the client in one chunk.
+    let parseError = '';
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       // A 0xFF resets the parser: what came before it is dropped.
       const reset = pending.lastIndexOf(0xff);
-      if (reset >= 0) pending = pending.subarray(reset + 1);
+      if (reset >= 0) {
+        pending = pending.subarray(reset + 1);
+        parseError =
+          '{"error": {"class": "GenericError", "desc": "JSON parse error, invalid keyword \'\\377\'"}}\n';
+      }
       let newline: number;
       while ((newline = pending.indexOf(0x0a)) >= 0) {
         const line = pending.subarray(0, newline).toString('utf8').trim();
@@ -106,7 +113,9 @@ export class FakeGuestAgent {
           const request = JSON.parse(line) as Request;
           if (request.id !== undefined && this.#options.echoIds !== false) body.id = request.id;
           const text = Buffer.from(`${JSON.stringify(body)}\n`);
-          socket.write(delimited === true ? Buffer.concat([Buffer.from([0xff]), text]) : text);
+          const out = delimited === true ? Buffer.concat([Buffer.from([0xff]), text]) : text;
+          socket.write(Buffer.concat([Buffer.from(parseError), out]));
+          parseError = '';
         });
       }
     });

@@ -139,8 +139,10 @@ describeQemu('cartograph exec, copy, console and boot on the real Linux guest', 
         args: agent,
       },
     );
+    expect(big.exitCode, text(big.stderr)).toBe(0);
     expect(big.stdout.length).toBe(3_000_000);
     const guestSum = await exec(dir, ['md5sum', '/tmp/big'], { args: agent });
+    expect(guestSum.exitCode, text(guestSum.stderr)).toBe(0);
     expect(text(guestSum.stdout).split(' ')[0]).toBe(md5(big.stdout));
   }, 120_000);
 
