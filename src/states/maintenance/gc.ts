@@ -22,6 +22,7 @@ import { stateRecord } from '../records/index.js';
 import {
   recoverImageSnapshot,
   recoverQcow2ext,
+  recoverRamfile,
   recoverVmState,
   type Recovery,
 } from '../recovery/index.js';
@@ -215,7 +216,7 @@ async function removeStored(
     );
   };
   const recordDir =
-    s.backend === 'qcow2ext'
+    s.backend === 'qcow2ext' || s.backend === 'ramfile'
       ? dirname(s.file)
       : join(sidecarDir(s.file), s.kind === 'vms' ? 'vms' : 'images');
   const record = stateRecord(recordDir, s.state);
@@ -225,13 +226,17 @@ async function removeStored(
         ? await recoverQcow2ext(owner('images') as ImageTarget, s.marker, ctx)
         : s.backend === 'qcow2'
           ? await recoverImageSnapshot(owner('images') as ImageTarget, s.marker, ctx)
-          : await recoverVmState(owner('vms') as VmTarget, s.marker, ctx);
+          : s.backend === 'ramfile'
+            ? await recoverRamfile(owner('vms') as VmTarget, s.marker, ctx)
+            : await recoverVmState(owner('vms') as VmTarget, s.marker, ctx);
     if (!done.done) throw new StateError('STATE_REFUSED', done.detail);
     return;
   }
   if (s.exists) {
     switch (s.backend) {
+      // A ramfile state's disks are image states of their own, kept or removed on their own.
       case 'qcow2ext':
+      case 'ramfile':
         await rm(s.file, { force: true });
         break;
       case 'qcow2': {

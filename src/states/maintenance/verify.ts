@@ -293,6 +293,9 @@ async function stateProblems(
     return problems;
   }
   if (s.backend === 'qcow2ext') problems.push(...(await checkFile(s.file, repair, ctx)));
+  if (s.backend === 'ramfile' && s.bytes === 0) {
+    problems.push({ code: 'unreadable', severity: 'error', message: 'its RAM file is empty' });
+  }
   if (s.manifestProblem !== undefined) {
     problems.push({
       code: 'manifest-bad',
@@ -315,14 +318,14 @@ async function stateProblems(
 
 /** The directory of a stored state's records (see `recordDirOf`). */
 function recordDirOfStored(s: StoredState): string {
-  if (s.backend === 'qcow2ext') return dirname(s.file);
+  if (s.backend === 'qcow2ext' || s.backend === 'ramfile') return dirname(s.file);
   return join(sidecarDir(s.file), s.kind === 'vms' ? 'vms' : 'images');
 }
 
 /** Why a manifest's size cannot be right for the state's file, if it cannot. */
 async function implausibleSize(s: StoredState): Promise<string | undefined> {
   const recorded = s.manifest?.size ?? 0;
-  if (s.backend === 'qcow2ext') {
+  if (s.backend === 'qcow2ext' || s.backend === 'ramfile') {
     const actual = s.bytes;
     if (actual < recorded / 2 || actual > recorded * 2 + MIB) {
       return `its manifest records ${recorded} bytes, the file has ${actual}`;

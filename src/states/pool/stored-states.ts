@@ -33,7 +33,7 @@ import {
   type StateTrust,
 } from '../records/index.js';
 import type { ImageTarget, StateTarget, VmTarget } from '../target.js';
-import { imageFormatOf, imagePath, poolDir, sidecarDir } from './layout.js';
+import { imageFormatOf, imagePath, poolDir, sidecarDir, vmPoolDir } from './layout.js';
 import { backingOf, stateNamesIn } from './pool-files.js';
 
 /** A state found where states are kept (a pool directory, an image's snapshot table). */
@@ -119,6 +119,7 @@ export async function listStoredStates(
   const images = new Map<string, Place<ImageTarget>>();
   const pools = new Map<string, Place<ImageTarget>>();
   const vms = new Map<string, Place<VmTarget>>();
+  const ramfiles = new Map<string, Place<VmTarget>>();
   for (const target of targets) {
     for (const image of target.kind === 'images' ? [target] : target.images) {
       if (imageFormatOf(image) === 'qcow2')
@@ -131,11 +132,15 @@ export async function listStoredStates(
     if (target.kind === 'vms' && first !== undefined && imageFormatOf(first) === 'qcow2') {
       add(vms, imagePath(first, rctx.cwd), target.id, target);
     }
+    if (target.kind === 'vms' && target.params.get('states') === 'ramfile') {
+      add(ramfiles, vmPoolDir(target, rctx.cwd), target.id, target);
+    }
   }
   const found: Found[] = [];
   for (const [path, place] of images) found.push(...(await imageStates(path, place, rctx)));
   for (const [dir, place] of pools) found.push(...(await poolStates(dir, place, rctx)));
   for (const [path, place] of vms) found.push(...(await vmStates(path, place, rctx)));
+  for (const [dir, place] of ramfiles) found.push(...(await ramfileStates(dir, place)));
   const limit = pLimit(rctx.concurrency);
   const described = await Promise.all(found.map((f) => limit(() => describe(f))));
   return described.sort((a, b) =>
@@ -272,6 +277,28 @@ async function vmStates(
   });
 }
 
+/** The ramfile vm states of a vm pool directory: `<state>.ram` streams and their records. */
+async function ramfileStates(dir: string, place: Place<VmTarget>): Promise<Found[]> {
+  const streams = await stateNamesIn(dir, /^(.+)\.ram$/);
+  const names = await namesWithRecords(dir, streams);
+  return Promise.all(
+    names.map(async (state): Promise<Found> => {
+      const file = join(dir, `${state}.ram`);
+      const info = await stat(file).catch(() => undefined);
+      return {
+        kind: 'vms',
+        targets: [...place.ids],
+        state,
+        backend: 'ramfile',
+        file,
+        recordDir: dir,
+        exists: info !== undefined,
+        ...(info === undefined ? {} : { bytes: info.size, createdAt: info.mtime.toISOString() }),
+      };
+    }),
+  );
+}
+
 async function describe(found: Found): Promise<StoredState> {
   const record = stateRecord(found.recordDir, found.state);
   const [marker, read] = await Promise.all([
@@ -304,7 +331,7 @@ async function describe(found: Found): Promise<StoredState> {
     read?.touchedAt ??
     new Date(0).toISOString();
   const bytes =
-    found.backend === 'qcow2ext'
+    found.backend === 'qcow2ext' || found.backend === 'ramfile'
       ? (found.bytes ?? 0)
       : good
         ? manifest.size

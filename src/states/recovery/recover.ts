@@ -108,7 +108,7 @@ export async function recoverTarget(
  * half-made state discarded, an unset finished). The vm state is then missing: nothing proves
  * an interrupted write complete.
  */
-async function recoverRamfile(
+export async function recoverRamfile(
   target: VmTarget,
   marker: StateMarker,
   ctx: ResolvedContext,

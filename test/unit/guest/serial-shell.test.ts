@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GuestError } from '../../../src/errors.js';
 import { SerialShell, type SerialShellOptions } from '../../../src/guest/index.js';
@@ -173,9 +174,10 @@ describe('SerialShell against a fake guest console', () => {
     const controller = new AbortController();
     const running = codeOf(shell.exec(argv, { signal: controller.signal }));
     const queued = codeOf(shell.exec(['true'], { signal: controller.signal }));
-    setTimeout(() => {
-      controller.abort();
-    }, 300);
+    // Aborted once the command runs (a busy machine may take a while to start it).
+    for (let i = 0; i < 200 && processesRunning(argv) === 0; i++) await sleep(25);
+    expect(processesRunning(argv)).toBe(1);
+    controller.abort();
     expect(await running).toBe('GUEST_ABORTED');
     expect(await queued).toBe('GUEST_ABORTED');
     expect(processesRunning(argv)).toBe(0);

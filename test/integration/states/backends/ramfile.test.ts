@@ -14,6 +14,7 @@ import {
   getStates,
   imagePath,
   inspectStates,
+  listStoredStates,
   poolDir,
   recoverStates,
   setStates,
@@ -21,6 +22,7 @@ import {
   shutdownVms,
   type StateContext,
   unsetStates,
+  verifyStates,
   type VmTarget,
 } from '../../../../src/states/index.js';
 import { createBootSectorGuest } from '../../../helpers/boot-sector-guest.js';
@@ -103,6 +105,15 @@ describeQemu('ramfile backend: vm states as files in the pool', () => {
     await shutdownVms([vm], ctx);
     expect(await hasPattern(imagePath(image, dir), 0xab, '1M', '64k')).toBe(true);
 
+    // verify and gc see it with the other stored states.
+    const stored = await listStoredStates([vm], ctx);
+    expect(stored.filter((x) => x.backend === 'ramfile')).toMatchObject([
+      { state: 'c1', exists: true, trust: 'manifest', file: ram },
+    ]);
+    const verified = await verifyStates([vm], ctx);
+    expect(verified.entries.filter((e) => e.backend === 'ramfile')).toMatchObject([
+      { state: 'c1', problems: [] },
+    ]);
     const [unset] = await unsetStates([withParams(vm, { unset_state: 'c1' })], ctx);
     expect(unset).toMatchObject({ action: 'removed' });
     expect(existsSync(ram)).toBe(false);
